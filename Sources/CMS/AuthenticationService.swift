@@ -1,0 +1,151 @@
+import Database
+import Foundation
+import Logging
+
+/// Tokens issued by a login or a refresh.
+public struct IssuedTokens: Sendable {
+    public let accessToken: String
+    public let refreshToken: String
+    /// Lifetime of the access token in milliseconds, as Directus's `expires`.
+    public let expiresMs: Int
+}
+
+public enum LoginMode: String, Sendable { case json, cookie, session }
+
+/// Login, refresh (with rotation), logout, and turning a presented token into an `Accountability`.
+public final class AuthenticationService: Sendable {
+    private let database: any Database
+    private let hasher: PasswordHasher
+    private let signer: JWTSigner
+    private let configuration: AuthConfiguration
+    private let access: AccessResolver
+    private let logger: Logger
+
+    public init(database: any Database, hasher: PasswordHasher, configuration: AuthConfiguration, logger: Logger) {
+        self.database = database
+        self.hasher = hasher
+        self.signer = JWTSigner(secret: configuration.secret)
+        self.configuration = configuration
+        self.access = AccessResolver(database: database)
+        self.logger = logger
+    }
+
+    public func login(email: String, password: String, mode: LoginMode, context: Accountability) async throws -> IssuedTokens {
+        let started = ContinuousClock.now
+        do {
+            return try await attemptLogin(email: email, password: password, mode: mode, context: context)
+        } catch let error as CMSError where error.status == 401 {
+            // Pad every failure to the same minimum duration (Directus's LOGIN_STALL_TIME).
+            let remaining = Duration.seconds(configuration.loginStallTime) - (ContinuousClock.now - started)
+            if remaining > .zero { try? await Task.sleep(for: remaining) }
+            throw error
+        }
+    }
+
+    private func attemptLogin(email: String, password: String, mode: LoginMode, context: Accountability) async throws -> IssuedTokens {
+        let rows = try await database.query(
+            "SELECT id, password, status, role FROM directus_users WHERE LOWER(email) = ? AND provider = 'default'",
+            [.text(email.lowercased())])
+        guard let user = rows.first, let hash = user["password"].string else {
+            // Spend the same work as a real check, so an unknown email is not faster.
+            _ = try await hasher.verify(password, against: Self.decoyHash)
+            throw CMSError.invalidCredentials
+        }
+        guard try await hasher.verify(password, against: hash) else { throw CMSError.invalidCredentials }
+        switch user["status"].string {
+        case "active": break
+        case "suspended": throw CMSError.userSuspended
+        default: throw CMSError.invalidCredentials
+        }
+        let userID = user["id"].string ?? ""
+        let flags = try await access.globalFlags(user: userID, role: user["role"].string)
+        let refresh = RandomToken.nanoid()
+        let now = Date()
+        let sessionTTL = mode == .session ? configuration.sessionCookieTTL : configuration.refreshTokenTTL
+        try await database.transaction { connection in
+            try connection.execute("DELETE FROM directus_sessions WHERE expires < ?", [.timestamp(now)])
+            try connection.execute(
+                "INSERT INTO directus_sessions (token, \"user\", expires, ip, user_agent) VALUES (?, ?, ?, ?, ?)",
+                [.text(refresh), .text(userID), .timestamp(now.addingTimeInterval(sessionTTL)),
+                 .optional(context.ip), .optional(context.userAgent)])
+            try connection.execute("UPDATE directus_users SET last_access = ? WHERE id = ?", [.timestamp(now), .text(userID)])
+            try connection.execute(
+                "INSERT INTO directus_activity (action, \"user\", timestamp, ip, user_agent, collection, item) VALUES ('login', ?, ?, ?, ?, 'directus_users', ?)",
+                [.text(userID), .timestamp(now), .optional(context.ip), .optional(context.userAgent), .text(userID)])
+        }
+        return issue(user: userID, role: user["role"].string, flags: flags, refresh: refresh, mode: mode, now: now)
+    }
+
+    /// Exchanges a refresh token for a new pair; the old refresh token stops working at once.
+    public func refresh(_ token: String, mode: LoginMode) async throws -> IssuedTokens {
+        let now = Date()
+        let rows = try await database.query(
+            """
+            SELECT s.token, s.expires, u.id, u.role, u.status FROM directus_sessions s
+            JOIN directus_users u ON u.id = s."user" WHERE s.token = ?
+            """, [.text(token)])
+        guard let row = rows.first, let userID = row["id"].string,
+              let expires = row["expires"].string.flatMap(ISO8601.date(from:)), expires > now
+        else { throw CMSError.invalidCredentials }
+        if row["status"].string != "active" {
+            try await database.execute("DELETE FROM directus_sessions WHERE token = ?", [.text(token)])
+            throw row["status"].string == "suspended" ? CMSError.userSuspended : CMSError.invalidCredentials
+        }
+        let next = RandomToken.nanoid()
+        let ttl = mode == .session ? configuration.sessionCookieTTL : configuration.refreshTokenTTL
+        // Conditional on the old token: of two concurrent refreshes with one token, only one wins.
+        let changed = try await database.execute(
+            "UPDATE directus_sessions SET token = ?, expires = ? WHERE token = ?",
+            [.text(next), .timestamp(now.addingTimeInterval(ttl)), .text(token)])
+        guard changed == 1 else { throw CMSError.invalidCredentials }
+        let flags = try await access.globalFlags(user: userID, role: row["role"].string)
+        return issue(user: userID, role: row["role"].string, flags: flags, refresh: next, mode: mode, now: now)
+    }
+
+    /// Ends the session of a refresh token. Unknown tokens are ignored, as in Directus.
+    public func logout(_ token: String) async throws {
+        try await database.execute("DELETE FROM directus_sessions WHERE token = ?", [.text(token)])
+    }
+
+    /// The caller behind a token: a Directus JWT, or else a user's static token.
+    public func accountability(forToken token: String, ip: String?, userAgent: String?) async throws -> Accountability {
+        if JWTSigner.isDirectusJWT(token) {
+            let claims = try signer.verify(token)
+            if let session = claims.session {
+                let rows = try await database.query("SELECT expires FROM directus_sessions WHERE token = ?", [.text(session)])
+                guard let expires = rows.first?["expires"].string.flatMap(ISO8601.date(from:)), expires > Date() else {
+                    throw CMSError.invalidCredentials
+                }
+            }
+            return Accountability(user: claims.id, role: claims.role, admin: claims.adminAccess, app: claims.appAccess,
+                                  ip: ip, userAgent: userAgent)
+        }
+        let rows = try await database.query("SELECT id, role FROM directus_users WHERE token = ? AND status = 'active'", [.text(token)])
+        guard let user = rows.first, let id = user["id"].string else { throw CMSError.invalidCredentials }
+        let flags = try await access.globalFlags(user: id, role: user["role"].string)
+        return Accountability(user: id, role: user["role"].string, admin: flags.admin, app: flags.app, ip: ip, userAgent: userAgent)
+    }
+
+    private func issue(user: String, role: String?, flags: GlobalFlags, refresh: String, mode: LoginMode, now: Date) -> IssuedTokens {
+        let ttl = mode == .session ? configuration.sessionCookieTTL : configuration.accessTokenTTL
+        let iat = Int(now.timeIntervalSince1970)
+        let claims = TokenClaims(id: user, role: role, appAccess: flags.app, adminAccess: flags.admin,
+                                 session: mode == .session ? refresh : nil, issuedAt: iat, expiresAt: iat + Int(ttl))
+        return IssuedTokens(accessToken: signer.sign(claims), refreshToken: refresh, expiresMs: Int(ttl * 1000))
+    }
+
+    /// A well-formed argon2id hash (default parameters) that matches no password: checked when the email is unknown.
+    private static let decoyHash = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG8w7NyFjzjXA"
+}
+
+extension AuthenticationService {
+    /// The refresh (session) token carried by a session-mode JWT. Its signature must hold; its expiry may have
+    /// passed, since refreshing an expired session cookie is the point.
+    public func sessionToken(inSessionJWT token: String) throws(CMSError) -> String? {
+        do {
+            return try signer.verify(token).session
+        } catch let error where error == .tokenExpired {
+            return try signer.verify(token, now: .distantPast).session
+        }
+    }
+}

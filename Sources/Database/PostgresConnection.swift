@@ -1,0 +1,196 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Used by one pool thread at a time (the pool guarantees it).
+final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked Sendable {
+    private var conn: OpaquePointer?
+    private(set) var isBroken = false
+    let dialect = SQLDialect.postgres
+
+    init(connectionString: String) throws {
+        conn = PQconnectdb(connectionString)
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.connectionMessage(conn)
+            PQfinish(conn)
+            conn = nil
+            throw DatabaseError.unavailable("PostgreSQL: \(message)")
+        }
+        try configureSession()
+    }
+
+    private func configureSession() throws {
+        // UTC and ISO output, so timestamps read the same on both dialects.
+        _ = try run("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_min_messages = 'warning'", [], multiple: true)
+    }
+
+    func close() {
+        PQfinish(conn)
+        conn = nil
+        isBroken = true
+    }
+
+    deinit { PQfinish(conn) }
+
+    func query(_ sql: String, _ binds: [DatabaseValue]) throws -> [Row] {
+        let result = try run(sql, binds)
+        defer { PQclear(result) }
+        return rows(result)
+    }
+
+    @discardableResult
+    func execute(_ sql: String, _ binds: [DatabaseValue]) throws -> Int {
+        let result = try run(sql, binds)
+        defer { PQclear(result) }
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    /// A connection whose server went away (restart, failover) is reset before use; the socket is non-blocking
+    /// inside libpq, so `PQconsumeInput` notices the closed socket without waiting.
+    private func ensureAlive() throws {
+        guard let conn else { throw DatabaseError.closed }
+        if PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK {
+            PQreset(conn)
+            guard PQstatus(conn) == CONNECTION_OK else {
+                isBroken = true
+                throw DatabaseError.unavailable("PostgreSQL: \(Self.connectionMessage(conn))")
+            }
+            try configureSession()
+        }
+    }
+
+    private func run(_ sql: String, _ binds: [DatabaseValue], multiple: Bool = false) throws -> OpaquePointer {
+        try ensureAlive()
+        let result: OpaquePointer?
+        if multiple {
+            result = PQexec(conn, sql)
+        } else {
+            result = try execParams(PlaceholderRewriter.postgres(sql), binds)
+        }
+        guard let result else {
+            if PQstatus(conn) != CONNECTION_OK { isBroken = true }
+            throw DatabaseError.unavailable("PostgreSQL: \(Self.connectionMessage(conn))")
+        }
+        let status = PQresultStatus(result)
+        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK { return result }
+        defer { PQclear(result) }
+        if PQstatus(conn) != CONNECTION_OK { isBroken = true }
+        throw Self.error(result, connectionBad: isBroken)
+    }
+
+    private func execParams(_ sql: String, _ binds: [DatabaseValue]) throws -> OpaquePointer? {
+        let count = binds.count
+        var types = [Oid](repeating: 0, count: count)
+        var lengths = [Int32](repeating: 0, count: count)
+        var formats = [Int32](repeating: 0, count: count)
+        var buffers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+        defer { buffers.forEach { free($0) } }
+        for (i, value) in binds.enumerated() {
+            switch value {
+            case .null: break
+            case .integer(let v): buffers[i] = strdup(String(v))
+            case .double(let v): buffers[i] = strdup(v.isFinite ? "\(v)" : (v.isNaN ? "NaN" : (v > 0 ? "Infinity" : "-Infinity")))
+            case .boolean(let v): buffers[i] = strdup(v ? "true" : "false"); types[i] = 16
+            case .text(let v):
+                guard !v.utf8.contains(0) else {
+                    throw DatabaseError.statement(message: "text value contains a NUL byte", code: "22021")
+                }
+                buffers[i] = strdup(v)
+            case .blob(let bytes):
+                let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(1, bytes.count))
+                bytes.withUnsafeBytes { raw in
+                    if let base = raw.baseAddress { memcpy(buffer, base, raw.count) }
+                }
+                buffers[i] = buffer
+                lengths[i] = Int32(bytes.count)
+                formats[i] = 1
+                types[i] = 17
+            }
+        }
+        return buffers.withUnsafeBufferPointer { values in
+            values.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(count, 1)) { pointer in
+                PQexecParams(conn, sql, Int32(count), count == 0 ? nil : types, count == 0 ? nil : pointer,
+                             count == 0 ? nil : lengths, count == 0 ? nil : formats, 0)
+            }
+        }
+    }
+
+    private func rows(_ result: OpaquePointer) -> [Row] {
+        let fieldCount = PQnfields(result)
+        let columns = (0..<fieldCount).map { String(cString: PQfname(result, $0)) }
+        let types = (0..<fieldCount).map { PQftype(result, $0) }
+        return (0..<PQntuples(result)).map { row in
+            Row(columns: columns, values: (0..<fieldCount).map { field in
+                if PQgetisnull(result, row, field) == 1 { return .null }
+                let text = String(cString: PQgetvalue(result, row, field))
+                return Self.value(text, type: types[Int(field)])
+            })
+        }
+    }
+
+    private static func value(_ text: String, type: Oid) -> DatabaseValue {
+        switch type {
+        case 16: return .boolean(text == "t")
+        case 20, 21, 23, 26: return Int64(text).map { .integer($0) } ?? .text(text)
+        case 700, 701: return Double(text).map { .double($0) } ?? .text(text)
+        case 17: return .blob(decodeHex(text))
+        case 1184, 1114: return .text(normaliseTimestamp(text))
+        default: return .text(text)
+        }
+    }
+
+    /// `2026-11-22 15:37:12.123456+00` → `2026-11-22T15:37:12.123Z`, the shape SQLite rows have too.
+    static func normaliseTimestamp(_ text: String) -> String {
+        var s = Substring(text)
+        if s.hasSuffix("+00") { s = s.dropLast(3) }
+        let (date, time) = (s.prefix(10), s.dropFirst(11))
+        let seconds = time.prefix(8)
+        var fraction = time.dropFirst(9).prefix(3)
+        if time.count <= 8 { fraction = "" }
+        return "\(date)T\(seconds).\(fraction.padding(toLength: 3, withPad: "0", startingAt: 0))Z"
+    }
+
+    private static func decodeHex(_ text: String) -> [UInt8] {
+        let hex = Array(text.utf8.dropFirst(2))   // "\x" prefix
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hex.count / 2)
+        var i = 0
+        while i + 1 < hex.count {
+            let pair = String(decoding: hex[i...i + 1], as: UTF8.self)
+            bytes.append(UInt8(pair, radix: 16) ?? 0)
+            i += 2
+        }
+        return bytes
+    }
+
+    private static func connectionMessage(_ conn: OpaquePointer?) -> String {
+        guard let conn, let message = PQerrorMessage(conn) else { return "no connection" }
+        return String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func field(_ result: OpaquePointer, _ code: Character) -> String? {
+        guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+        return String(cString: value)
+    }
+
+    /// Maps SQLSTATE codes; libpq reports the table and column of a violation in separate fields.
+    private static func error(_ result: OpaquePointer, connectionBad: Bool) -> DatabaseError {
+        let state = field(result, "C") ?? ""
+        let message = field(result, "M") ?? "unknown error"
+        if connectionBad || state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03" {
+            return .unavailable("PostgreSQL: \(message)")
+        }
+        let kind: ConstraintViolation.Kind? = switch state {
+        case "23505": .unique
+        case "23502": .notNull
+        case "23503": .foreignKey
+        case "23514": .check
+        case "22001": .valueTooLong
+        case "22003": .outOfRange
+        default: nil
+        }
+        if let kind {
+            return .constraint(ConstraintViolation(kind: kind, table: field(result, "t"), column: field(result, "c"), message: message))
+        }
+        return .statement(message: message, code: state)
+    }
+}

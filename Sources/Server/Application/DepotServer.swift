@@ -1,0 +1,62 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Depot's version, reported by `/server/info` to admins.
+public let depotVersion = "0.1.0"
+
+/// The HTTP application: the pipeline of DESIGN.md and the routes.
+public enum DepotServer {
+    public static func router(_ services: DepotServices, logger: Logger) -> Router<DepotRequestContext> {
+        let configuration = services.configuration
+        let router = Router(context: DepotRequestContext.self)
+        router.add(middleware: RequestLogMiddleware(logger: logger))
+        router.add(middleware: DepotCORSMiddleware(configuration: configuration.cors))
+        router.add(middleware: ErrorMiddleware(logger: logger))
+        router.add(middleware: AuthenticationMiddleware(authentication: services.authentication, sessionCookie: configuration.cookies.sessionName))
+
+        let health = HealthCheck(database: services.database, databaseClient: configuration.database.client,
+                                 storage: services.storage, redis: services.redis, lifecycle: services.lifecycle)
+        ServerController(health: health, settings: services.settings,
+                         versions: [("depot", depotVersion), ("vips", services.vips.version)]).register(on: router)
+        AuthController(authentication: services.authentication, cookies: configuration.cookies,
+                       maxPayloadSize: configuration.maxPayloadSize, refreshTTL: configuration.auth.refreshTokenTTL,
+                       sessionTTL: configuration.auth.sessionCookieTTL).register(on: router)
+        UsersController(users: services.users, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        return router
+    }
+
+    /// Serves until SIGTERM/SIGINT: then stops accepting, lets in-flight requests finish, and closes the pools.
+    public static func run(_ services: DepotServices, logger: Logger) async throws {
+        let configuration = services.configuration
+        let app = Application(
+            router: router(services, logger: logger),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("depot \(depotVersion) listening on \(channel.localAddress?.description ?? "?")", metadata: [
+                    "database": "\(configuration.database.client)", "storage": "\(services.storage.names.joined(separator: ","))",
+                ])
+            },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: ResourceCloser(services: services)), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
+
+/// Listed before the application in the service group, so it shuts down after it: pools close only once
+/// the server has stopped accepting and finished its in-flight requests.
+struct ResourceCloser: Service {
+    let services: DepotServices
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            try? await gracefulShutdown()
+        } onGracefulShutdown: {
+            services.lifecycle.beginShutdown()
+        }
+        await services.shutdown()
+    }
+}

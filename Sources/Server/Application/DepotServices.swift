@@ -1,0 +1,70 @@
+import Assets
+import Cache
+import CMS
+import Database
+import Foundation
+import Logging
+import Storage
+
+/// Every client and service, built once at start-up and passed down (no globals).
+public final class DepotServices: Sendable {
+    public let configuration: DepotConfiguration
+    public let database: any Database
+    public let hasher: PasswordHasher
+    public let authentication: AuthenticationService
+    public let users: UsersService
+    public let settings: SettingsService
+    public let storage: StorageLocations
+    public let redis: RedisClient?
+    public let vips: VipsRuntime
+    public let bootstrap: BootstrapService.Outcome
+    let lifecycle = Lifecycle()
+
+    /// Opens the database, migrates and bootstraps it, and starts storage, Redis and libvips.
+    public static func start(_ configuration: DepotConfiguration, logger: Logger) async throws -> DepotServices {
+        var configuration = configuration
+        try Secrets.resolve(&configuration, logger: logger)
+        configuration.auth.secret = configuration.secret!
+        let vips = try VipsRuntime.start(configuration.assets)
+        let storage = try StorageLocations(configuration.storage)
+        let database = try await openDatabase(configuration.database)
+        let hasher = PasswordHasher(parameters: configuration.hash)
+        do {
+            let outcome = try await BootstrapService(database: database, hasher: hasher, logger: logger).run(admin: configuration.admin)
+            if let email = outcome.createdAdmin, let password = outcome.generatedPassword {
+                // Printed once: there is no other way to learn a generated password.
+                print("Created the first administrator: \(email) with password \(password) — change it after logging in.")
+            }
+            let redis = configuration.cache.redis.map { RedisClient(configuration: $0) }
+            return DepotServices(configuration: configuration, database: database, hasher: hasher, storage: storage,
+                                 redis: redis, vips: vips, bootstrap: outcome, logger: logger)
+        } catch {
+            await database.close()
+            await hasher.shutdown()
+            await storage.shutdown()
+            throw error
+        }
+    }
+
+    private init(configuration: DepotConfiguration, database: any Database, hasher: PasswordHasher, storage: StorageLocations,
+                 redis: RedisClient?, vips: VipsRuntime, bootstrap: BootstrapService.Outcome, logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.hasher = hasher
+        self.authentication = AuthenticationService(database: database, hasher: hasher, configuration: configuration.auth, logger: logger)
+        self.users = UsersService(database: database, hasher: hasher)
+        self.settings = SettingsService(database: database)
+        self.storage = storage
+        self.redis = redis
+        self.vips = vips
+        self.bootstrap = bootstrap
+    }
+
+    /// Closes pools and threads; called after the HTTP server has drained.
+    public func shutdown() async {
+        await database.close()
+        await hasher.shutdown()
+        await storage.shutdown()
+        await redis?.shutdown()
+    }
+}

@@ -1,0 +1,97 @@
+import Cache
+import CMS
+import Database
+import Foundation
+import Storage
+
+/// `/server/health` in the IETF api-health-check shape Directus uses: one entry per dependency with its
+/// response time; `warn` past a threshold, `error` on failure. The response cache is optional: Redis down is `warn`.
+struct HealthCheck: Sendable {
+    let database: any Database
+    let databaseClient: String
+    let storage: StorageLocations
+    let redis: RedisClient?
+    let lifecycle: Lifecycle
+
+    static let databaseThresholdMs = 150.0
+    static let cacheThresholdMs = 150.0
+    static let storageThresholdMs = 750.0
+
+    struct Report {
+        var status: String
+        var checks: [(String, JSONValue)]
+    }
+
+    func run() async -> Report {
+        var checks: [(String, JSONValue)] = []
+        var statuses: [String] = []
+        func record(_ name: String, _ component: String, _ threshold: Double, failure: String, _ probe: () async throws -> Void) async {
+            let started = ContinuousClock.now
+            var entry: [(String, JSONValue)] = [("componentType", .string(component))]
+            let status: String
+            do {
+                try await probe()
+                let ms = Self.milliseconds(since: started)
+                status = ms > threshold ? "warn" : "ok"
+                entry += [("observedValue", .double((ms * 1000).rounded() / 1000)), ("observedUnit", .string("ms")), ("threshold", .double(threshold))]
+            } catch {
+                status = failure
+                entry += [("output", .string(Self.describe(error)))]
+            }
+            statuses.append(status)
+            checks.append((name, .array([.object([("status", .string(status))] + entry)])))
+        }
+
+        await record("\(databaseClient):responseTime", "datastore", Self.databaseThresholdMs, failure: "error") {
+            _ = try await database.query("SELECT 1")
+        }
+        let pool = await database.poolStatus()
+        checks.append(("\(databaseClient):connectionsAvailable", .array([.object([("status", "ok"), ("componentType", "datastore"), ("observedValue", .int(Int64(pool.max - pool.open + pool.idle)))])])))
+        checks.append(("\(databaseClient):connectionsUsed", .array([.object([("status", "ok"), ("componentType", "datastore"), ("observedValue", .int(Int64(pool.open - pool.idle)))])])))
+        if let redis {
+            await record("cache:responseTime", "cache", Self.cacheThresholdMs, failure: "warn") { try await redis.ping() }
+        }
+        for name in storage.names {
+            await record("storage:\(name):responseTime", "objectstore", Self.storageThresholdMs, failure: "error") {
+                try await storage.driver(name).probe()
+            }
+        }
+        var status = statuses.contains("error") ? "error" : (statuses.contains("warn") ? "warn" : "ok")
+        if lifecycle.isShuttingDown { status = "error" }
+        return Report(status: status, checks: checks)
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    /// A short reason without internals such as paths or SQL.
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case is DatabaseError: "database unavailable"
+        case is StorageError: "storage unavailable"
+        case is RedisError: "redis unavailable"
+        default: "check failed"
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+}
+
+/// Process-wide state that `/server/health` reports: set when a graceful shutdown begins.
+final class Lifecycle: Sendable {
+    private let flag = AtomicFlag()
+    var isShuttingDown: Bool { flag.value }
+    func beginShutdown() { flag.set() }
+}
+
+import Synchronization
+
+final class AtomicFlag: Sendable {
+    private let storage = Atomic<Bool>(false)
+    var value: Bool { storage.load(ordering: .acquiring) }
+    func set() { storage.store(true, ordering: .releasing) }
+}

@@ -1,0 +1,220 @@
+import Assets
+import Cache
+import CMS
+import Database
+import Foundation
+import Logging
+import Storage
+
+/// Everything Depot reads from the environment, validated at start-up. Variable names are Directus's.
+public struct DepotConfiguration: Sendable {
+    public var host = "0.0.0.0"
+    public var port = 8055
+    public var publicURL = "/"
+    /// Where the embedded default keeps its database, uploads and generated secrets.
+    public var dataPath = "./data"
+    public var key: String?
+    public var secret: String?
+    public var database: DatabaseConfiguration = .sqlite(path: "./data/database.db", readers: 4)
+    public var admin = BootstrapService.AdminCredentials()
+    public var logLevel: Logger.Level = .info
+    /// `LOG_LEVEL=silent`
+    public var logSilent = false
+    public var logStyle: LogStyle = .pretty
+    public var maxPayloadSize = 1_048_576
+    public var auth = AuthConfiguration(secret: "")
+    public var hash = HashParameters()
+    public var cookies = CookieConfiguration()
+    public var cors = CORSConfiguration()
+    public var storage = StorageConfiguration(locations: [.init(name: "local", driver: .local(root: "./data/uploads"))])
+    public var cache = CacheConfiguration()
+    public var assets = AssetsConfiguration()
+    /// Seconds a graceful shutdown waits for in-flight requests.
+    public var shutdownTimeout: Double = 10
+
+    public enum LogStyle: String, Sendable { case pretty, raw }
+
+    public init() {}
+
+    /// Reads and validates every variable; the first problem throws a `ConfigurationError`.
+    public init(environment env: EnvironmentSource) throws {
+        host = env.string("HOST", default: host)
+        port = try env.int("PORT", default: port, range: 0...65535)
+        publicURL = env.string("PUBLIC_URL", default: publicURL)
+        key = env["KEY"]
+        secret = env["SECRET"]
+        if let level = env["LOG_LEVEL"] {
+            switch level.lowercased() {
+            case "fatal": logLevel = .critical
+            case "error": logLevel = .error
+            case "warn": logLevel = .warning
+            case "info": logLevel = .info
+            case "debug": logLevel = .debug
+            case "trace": logLevel = .trace
+            case "silent": logSilent = true
+            default: throw ConfigurationError("LOG_LEVEL", "must be one of fatal, error, warn, info, debug, trace, silent (got \"\(level)\")")
+            }
+        }
+        if let style = env["LOG_STYLE"] {
+            guard let parsed = LogStyle(rawValue: style.lowercased()) else {
+                throw ConfigurationError("LOG_STYLE", "must be pretty or raw (got \"\(style)\")")
+            }
+            logStyle = parsed
+        }
+        maxPayloadSize = try env.bytes("MAX_PAYLOAD_SIZE", default: maxPayloadSize)
+        database = try Self.database(env, dataPath: dataPath)
+        admin = .init(email: env["ADMIN_EMAIL"], password: env["ADMIN_PASSWORD"], token: env["ADMIN_TOKEN"])
+        if let email = admin.email, !email.contains("@") {
+            throw ConfigurationError("ADMIN_EMAIL", "must be an e-mail address (got \"\(email)\")")
+        }
+        auth.accessTokenTTL = try env.duration("ACCESS_TOKEN_TTL", default: auth.accessTokenTTL)
+        auth.refreshTokenTTL = try env.duration("REFRESH_TOKEN_TTL", default: auth.refreshTokenTTL)
+        auth.sessionCookieTTL = try env.duration("SESSION_COOKIE_TTL", default: auth.sessionCookieTTL)
+        auth.loginStallTime = try env.duration("LOGIN_STALL_TIME", default: auth.loginStallTime)
+        guard auth.accessTokenTTL >= 1 else { throw ConfigurationError("ACCESS_TOKEN_TTL", "must be at least 1s") }
+        hash.memoryCost = UInt32(try env.int("HASH_MEMORY_COST", default: Int(hash.memoryCost), range: 8...4_194_304))
+        hash.timeCost = UInt32(try env.int("HASH_TIME_COST", default: Int(hash.timeCost), range: 1...100))
+        hash.parallelism = UInt32(try env.int("HASH_PARALLELISM", default: Int(hash.parallelism), range: 1...64))
+        hash.hashLength = UInt32(try env.int("HASH_LENGTH", default: Int(hash.hashLength), range: 4...1024))
+        cookies = try CookieConfiguration(env)
+        cors = try CORSConfiguration(env)
+        storage = try Self.storage(env, dataPath: dataPath)
+        cache = try Self.cache(env)
+        shutdownTimeout = try env.duration("SERVER_SHUTDOWN_TIMEOUT", default: shutdownTimeout)
+    }
+
+    static func database(_ env: EnvironmentSource, dataPath: String) throws -> DatabaseConfiguration {
+        let client = env["DB_CLIENT"]?.lowercased() ?? (env["DB_HOST"] != nil || env["DB_CONNECTION_STRING"] != nil ? "pg" : "sqlite3")
+        switch client {
+        case "sqlite3", "sqlite":
+            let path = env.string("DB_FILENAME", default: dataPath + "/database.db")
+            return .sqlite(path: path, readers: try env.int("DB_POOL_MAX", default: 4, range: 1...64))
+        case "pg", "postgres", "postgresql":
+            let poolMax = try env.int("DB_POOL__MAX", default: try env.int("DB_POOL_MAX", default: 10, range: 1...1000), range: 1...1000)
+            if let connectionString = env["DB_CONNECTION_STRING"] {
+                return .postgres(connectionString: connectionString, poolMax: poolMax)
+            }
+            guard let database = env["DB_DATABASE"] else {
+                throw ConfigurationError("DB_DATABASE", "is required when DB_CLIENT is pg (or set DB_CONNECTION_STRING)")
+            }
+            var parts: [(String, String)] = [("host", env.string("DB_HOST", default: "localhost")),
+                                             ("port", String(try env.int("DB_PORT", default: 5432, range: 1...65535))),
+                                             ("dbname", database), ("connect_timeout", "5"), ("application_name", "depot")]
+            if let user = env["DB_USER"] { parts.append(("user", user)) }
+            if let password = env["DB_PASSWORD"] { parts.append(("password", password)) }
+            parts += try sslOptions(env)
+            let connectionString = parts.map { "\($0.0)='\($0.1.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'" }
+                .joined(separator: " ")
+            return .postgres(connectionString: connectionString, poolMax: poolMax)
+        default:
+            throw ConfigurationError("DB_CLIENT", "unsupported client \"\(client)\" (use sqlite3 or pg)")
+        }
+    }
+
+    /// `DB_SSL=true` requires TLS; `DB_SSL__REJECT_UNAUTHORIZED=true` also verifies the server certificate;
+    /// `DB_SSL__CA_FILE`, `DB_SSL__CERT_FILE`, `DB_SSL__KEY_FILE` name PEM files.
+    static func sslOptions(_ env: EnvironmentSource) throws -> [(String, String)] {
+        var options: [(String, String)] = []
+        let ssl = try env.bool("DB_SSL", default: false)
+        let verify = try env.bool("DB_SSL__REJECT_UNAUTHORIZED", default: false)
+        if ssl || verify { options.append(("sslmode", verify ? "verify-full" : "require")) }
+        if let ca = env["DB_SSL__CA_FILE"] { options.append(("sslrootcert", ca)) }
+        if let cert = env["DB_SSL__CERT_FILE"] { options.append(("sslcert", cert)) }
+        if let key = env["DB_SSL__KEY_FILE"] { options.append(("sslkey", key)) }
+        return options
+    }
+
+    static func storage(_ env: EnvironmentSource, dataPath: String) throws -> StorageConfiguration {
+        let names = env.list("STORAGE_LOCATIONS") ?? ["local"]
+        guard !names.isEmpty else { throw ConfigurationError("STORAGE_LOCATIONS", "names no location") }
+        var locations: [StorageLocationConfiguration] = []
+        for name in names {
+            let prefix = "STORAGE_\(name.uppercased())_"
+            let driver = env.string(prefix + "DRIVER", default: "local")
+            switch driver {
+            case "local":
+                let root = env[prefix + "ROOT"] ?? (name == "local" ? dataPath + "/uploads" : nil)
+                guard let root else { throw ConfigurationError(prefix + "ROOT", "is required for a local location") }
+                locations.append(.init(name: name, driver: .local(root: root)))
+            default:
+                throw ConfigurationError(prefix + "DRIVER", "unsupported driver \"\(driver)\" (use local)")
+            }
+        }
+        return StorageConfiguration(locations: locations)
+    }
+
+    static func cache(_ env: EnvironmentSource) throws -> CacheConfiguration {
+        var cache = CacheConfiguration()
+        cache.enabled = try env.bool("CACHE_ENABLED", default: false)
+        if let url = env["REDIS"] ?? env["CACHE_REDIS"] {
+            guard let redis = RedisConfiguration(url: url) else {
+                throw ConfigurationError(env["REDIS"] != nil ? "REDIS" : "CACHE_REDIS", "must be a redis://host:port/db URL")
+            }
+            cache.redis = redis
+        } else if let host = env["REDIS_HOST"] {
+            cache.redis = RedisConfiguration(host: host, port: try env.int("REDIS_PORT", default: 6379, range: 1...65535),
+                                             username: env["REDIS_USERNAME"], password: env["REDIS_PASSWORD"],
+                                             database: try env.int("REDIS_DB", default: 0, range: 0...1024))
+        }
+        if let store = env["CACHE_STORE"] {
+            guard let parsed = CacheConfiguration.Store(rawValue: store) else {
+                throw ConfigurationError("CACHE_STORE", "must be memory or redis (got \"\(store)\")")
+            }
+            if parsed == .redis, cache.redis == nil { throw ConfigurationError("CACHE_STORE", "is redis but REDIS is not set") }
+            cache.store = parsed
+        }
+        return cache
+    }
+}
+
+/// Refresh and session cookies (`REFRESH_TOKEN_COOKIE_*`, `SESSION_COOKIE_*`).
+public struct CookieConfiguration: Sendable {
+    public var refreshName = "directus_refresh_token"
+    public var sessionName = "directus_session_token"
+    public var secure = false
+    public var sameSite = "Lax"
+    public var domain: String?
+
+    public init() {}
+
+    init(_ env: EnvironmentSource) throws {
+        refreshName = env.string("REFRESH_TOKEN_COOKIE_NAME", default: refreshName)
+        sessionName = env.string("SESSION_COOKIE_NAME", default: sessionName)
+        secure = try env.bool("REFRESH_TOKEN_COOKIE_SECURE", default: secure)
+        domain = env["REFRESH_TOKEN_COOKIE_DOMAIN"]
+        let same = env.string("REFRESH_TOKEN_COOKIE_SAME_SITE", default: "lax").lowercased()
+        guard ["lax", "strict", "none"].contains(same) else {
+            throw ConfigurationError("REFRESH_TOKEN_COOKIE_SAME_SITE", "must be lax, strict or none (got \"\(same)\")")
+        }
+        sameSite = same.prefix(1).uppercased() + same.dropFirst()
+    }
+}
+
+/// `CORS_*`: off unless `CORS_ENABLED=true`.
+public struct CORSConfiguration: Sendable {
+    public enum Origin: Sendable, Equatable { case none, any, reflect, list([String]) }
+    public var enabled = false
+    public var origin: Origin = .none
+    public var methods = "GET,POST,PATCH,DELETE"
+    public var allowedHeaders = "Content-Type,Authorization"
+    public var exposedHeaders = "Content-Range"
+    public var credentials = true
+    public var maxAge = 18000
+
+    public init() {}
+
+    init(_ env: EnvironmentSource) throws {
+        enabled = try env.bool("CORS_ENABLED", default: false)
+        switch env["CORS_ORIGIN"] {
+        case nil, "false": origin = .none
+        case "true": origin = .reflect
+        case "*": origin = .any
+        case let value?: origin = .list(env.list("CORS_ORIGIN") ?? [value])
+        }
+        methods = env.string("CORS_METHODS", default: methods)
+        allowedHeaders = env.string("CORS_ALLOWED_HEADERS", default: allowedHeaders)
+        exposedHeaders = env.string("CORS_EXPOSED_HEADERS", default: exposedHeaders)
+        credentials = try env.bool("CORS_CREDENTIALS", default: credentials)
+        maxAge = try env.int("CORS_MAX_AGE", default: maxAge, range: 0...Int(Int32.max))
+    }
+}

@@ -1,0 +1,61 @@
+import CMS
+import Cache
+import Database
+import Hummingbird
+import Logging
+import NIOCore
+import Storage
+
+/// Turns any error into Directus's error envelope and status. Nothing internal (SQL, paths, traces) reaches
+/// the client: unexpected errors are logged with the request id and answered as INTERNAL_SERVER_ERROR.
+enum ErrorEnvelope {
+    static func cmsError(for error: any Error, path: String, logger: Logger) -> CMSError {
+        switch error {
+        case let error as CMSError:
+            return error
+        case let error as HTTPError where error.status == .notFound:
+            return CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route \(path) doesn't exist.", extensions: ["path": path])
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return contentTooLarge
+        case is NIOTooManyBytesError:
+            return contentTooLarge
+        case let error as HTTPError where error.status == .methodNotAllowed:
+            return CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route \(path) doesn't exist.", extensions: ["path": path])
+        case let error as HTTPError where (400..<500).contains(Int(error.status.code)):
+            return CMSError.invalidPayload(error.body ?? error.status.reasonPhrase)
+        case let error as DatabaseError:
+            switch error {
+            case .unavailable, .closed:
+                logger.error("database unavailable", metadata: ["error": "\(error)"])
+                return CMSError.serviceUnavailable("database", "Database is unavailable")
+            case .constraint(let violation):
+                return CMSError.constraint(violation, collection: violation.table ?? "")
+            case .statement:
+                break
+            }
+        case let error as StorageError:
+            if case .unavailable = error {
+                logger.error("storage unavailable", metadata: ["error": "\(error)"])
+                return CMSError.serviceUnavailable("storage", "Storage is unavailable")
+            }
+        default:
+            break
+        }
+        logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+        return CMSError(code: "INTERNAL_SERVER_ERROR", status: 500, message: "An unexpected error occurred.")
+    }
+
+    static let contentTooLarge = CMSError(code: "CONTENT_TOO_LARGE", status: 413, message: "Uploaded content is too large.")
+
+    static func body(_ error: CMSError) -> JSONValue {
+        var extensions: [(String, JSONValue)] = [("code", .string(error.code))]
+        extensions += error.extensions.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
+        return .object([("errors", .array([.object([("message", .string(error.message)), ("extensions", .object(extensions))])]))])
+    }
+
+    static func response(_ error: CMSError) -> Response {
+        var response = JSONResponse.make(body(error), status: HTTPResponse.Status(code: error.status))
+        if error.status == 429 || error.status == 503 { response.headers[.retryAfter] = "1" }
+        return response
+    }
+}

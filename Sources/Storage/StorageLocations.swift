@@ -1,0 +1,55 @@
+import Foundation
+import NIOPosix
+
+/// One configured location (`STORAGE_<LOC>_*`).
+public struct StorageLocationConfiguration: Sendable, Equatable {
+    public enum Driver: Sendable, Equatable {
+        case local(root: String)
+    }
+    public let name: String
+    public let driver: Driver
+
+    public init(name: String, driver: Driver) {
+        self.name = name
+        self.driver = driver
+    }
+}
+
+/// `STORAGE_LOCATIONS`: the first location is where uploads go by default.
+public struct StorageConfiguration: Sendable, Equatable {
+    public var locations: [StorageLocationConfiguration]
+    /// Threads for blocking file and network calls.
+    public var threads: Int = 4
+
+    public init(locations: [StorageLocationConfiguration]) { self.locations = locations }
+}
+
+/// The named storage locations, built once at start-up.
+public final class StorageLocations: Sendable {
+    public let names: [String]
+    private let drivers: [String: any StorageDriver]
+    private let threads: NIOThreadPool
+
+    public init(_ configuration: StorageConfiguration) throws {
+        let threads = NIOThreadPool(numberOfThreads: max(1, configuration.threads))
+        threads.start()
+        var drivers: [String: any StorageDriver] = [:]
+        for location in configuration.locations {
+            switch location.driver {
+            case .local(let root): drivers[location.name] = try LocalDriver(root: root, threads: threads)
+            }
+        }
+        self.names = configuration.locations.map(\.name)
+        self.drivers = drivers
+        self.threads = threads
+    }
+
+    public var defaultName: String { names[0] }
+
+    public func driver(_ name: String) throws -> any StorageDriver {
+        guard let driver = drivers[name] else { throw StorageError.unknownLocation(name) }
+        return driver
+    }
+
+    public func shutdown() async { try? await threads.shutdownGracefully() }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Server
+
+@main
+struct Depot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "depot",
+        abstract: "Asset server and headless-CMS API, compatible with the Directus REST API.",
+        version: depotVersion,
+        subcommands: [Serve.self, Migrate.self, Bootstrap.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Loads the configuration; on a user error prints one line and exits non-zero (no stack trace).
+func loadConfiguration() -> DepotConfiguration {
+    do {
+        let configuration = try DepotConfiguration(environment: try EnvironmentSource.load())
+        DepotLogHandler.bootstrap(configuration)
+        return configuration
+    } catch {
+        fail(error)
+    }
+}
+
+func fail(_ error: any Error) -> Never {
+    let line = error is ConfigurationError ? "\(error)" : "startup error: \(error)"
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+    exit(1)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server (default).")
+
+    func run() async throws {
+        let configuration = loadConfiguration()
+        let logger = Logger(label: "depot")
+        let services: DepotServices
+        do {
+            services = try await DepotServices.start(configuration, logger: logger)
+        } catch {
+            fail(error)
+        }
+        do {
+            try await DepotServer.run(services, logger: logger)
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    func run() async throws {
+        let configuration = loadConfiguration()
+        do {
+            try await Maintenance.migrate(configuration, logger: Logger(label: "depot"))
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct Bootstrap: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate and create the first administrator when none exists, then exit.")
+
+    func run() async throws {
+        let configuration = loadConfiguration()
+        do {
+            let services = try await DepotServices.start(configuration, logger: Logger(label: "depot"))
+            await services.shutdown()
+        } catch {
+            fail(error)
+        }
+    }
+}
