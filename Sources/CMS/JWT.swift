@@ -11,6 +11,16 @@ public struct TokenClaims: Sendable, Equatable {
     public var session: String?
     public var issuedAt: Int
     public var expiresAt: Int
+
+    public init(id: String?, role: String?, appAccess: Bool, adminAccess: Bool, session: String?, issuedAt: Int, expiresAt: Int) {
+        self.id = id
+        self.role = role
+        self.appAccess = appAccess
+        self.adminAccess = adminAccess
+        self.session = session
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+    }
 }
 
 /// HS256 JSON Web Tokens signed with `SECRET`, issuer `directus`. The HMAC is swift-crypto's; this type only

@@ -25,4 +25,6 @@ public struct ConstraintViolation: Sendable {
     public let table: String?
     public let column: String?
     public let message: String
+    /// The violated constraint's name, where the driver reports it.
+    public var constraintName: String? = nil
 }

@@ -44,11 +44,12 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
         return Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
-    /// A connection whose server went away (restart, failover) is reset before use; the socket is non-blocking
-    /// inside libpq, so `PQconsumeInput` notices the closed socket without waiting.
+    /// A connection whose server went away (restart, failover) is reset before use. libpq's socket is
+    /// non-blocking, so `PQconsumeInput` never waits; it is called twice because the first call returns as soon as
+    /// it has read the server's termination message, and only the second sees the end of the stream.
     private func ensureAlive() throws {
         guard let conn else { throw DatabaseError.closed }
-        if PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK {
+        if PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) == 0 || PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK {
             PQreset(conn)
             guard PQstatus(conn) == CONNECTION_OK else {
                 isBroken = true
@@ -59,6 +60,25 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
     }
 
     private func run(_ sql: String, _ binds: [DatabaseValue], multiple: Bool = false) throws -> OpaquePointer {
+        let idle = conn.map { PQtransactionStatus($0) == PQTRANS_IDLE } ?? false
+        do {
+            return try attempt(sql, binds, multiple: multiple)
+        } catch DatabaseError.unavailable(let message) where idle && message.contains(Self.shutdownMarker) {
+            // The server announced its shutdown before running the statement: run it once more on a new session.
+            isBroken = false
+            PQreset(conn)
+            guard PQstatus(conn) == CONNECTION_OK else {
+                isBroken = true
+                throw DatabaseError.unavailable("PostgreSQL: \(Self.connectionMessage(conn))")
+            }
+            try configureSession()
+            return try attempt(sql, binds, multiple: multiple)
+        }
+    }
+
+    private static let shutdownMarker = "[57P0"
+
+    private func attempt(_ sql: String, _ binds: [DatabaseValue], multiple: Bool) throws -> OpaquePointer {
         try ensureAlive()
         let result: OpaquePointer?
         if multiple {
@@ -74,8 +94,26 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
         if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK { return result }
         defer { PQclear(result) }
         if PQstatus(conn) != CONNECTION_OK { isBroken = true }
-        throw Self.error(result, connectionBad: isBroken)
+        throw completeColumn(Self.error(result, connectionBad: isBroken))
     }
+
+    /// PostgreSQL names the column of a NOT NULL violation but only the constraint of a unique, foreign-key or
+    /// check violation; its columns come from the catalog. Inside a failed transaction the catalog cannot be read,
+    /// and the column stays unknown.
+    func completeColumn(_ error: DatabaseError) -> DatabaseError {
+        guard case .constraint(let v) = error, v.column == nil, let constraint = v.constraintName, let table = v.table,
+              let conn, PQtransactionStatus(conn) == PQTRANS_IDLE,
+              let rows = try? query(Self.constraintColumnSQL, [.text(constraint), .text(table)]),
+              let column = rows.first?["attname"].string
+        else { return error }
+        return .constraint(ConstraintViolation(kind: v.kind, table: table, column: column, message: v.message, constraintName: constraint))
+    }
+
+    private static let constraintColumnSQL = """
+        SELECT a.attname FROM pg_constraint c
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        WHERE c.conname = ? AND c.conrelid = to_regclass(quote_ident(?))
+        """
 
     private func execParams(_ sql: String, _ binds: [DatabaseValue]) throws -> OpaquePointer? {
         let count = binds.count
@@ -176,7 +214,8 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
     private static func error(_ result: OpaquePointer, connectionBad: Bool) -> DatabaseError {
         let state = field(result, "C") ?? ""
         let message = field(result, "M") ?? "unknown error"
-        if connectionBad || state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03" {
+        if state.hasPrefix("57P0") { return .unavailable("PostgreSQL: \(shutdownMarker)\(state.suffix(1))] \(message)") }
+        if connectionBad || state.hasPrefix("08") {
             return .unavailable("PostgreSQL: \(message)")
         }
         let kind: ConstraintViolation.Kind? = switch state {
@@ -189,7 +228,8 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
         default: nil
         }
         if let kind {
-            return .constraint(ConstraintViolation(kind: kind, table: field(result, "t"), column: field(result, "c"), message: message))
+            return .constraint(ConstraintViolation(kind: kind, table: field(result, "t"), column: field(result, "c"),
+                                                   message: message, constraintName: field(result, "n")))
         }
         return .statement(message: message, code: state)
     }

@@ -37,6 +37,10 @@ public final class PostgresDatabase: Database {
                 let result = try body(connection)
                 try connection.execute("COMMIT")
                 return result
+            } catch let error as DatabaseError {
+                _ = try? connection.execute("ROLLBACK")
+                // Only now, outside the failed transaction, can the catalog name a violated constraint's column.
+                throw connection.completeColumn(error)
             } catch {
                 _ = try? connection.execute("ROLLBACK")
                 throw error

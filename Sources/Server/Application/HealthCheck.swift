@@ -77,10 +77,6 @@ struct HealthCheck: Sendable {
     }
 }
 
-extension JSONValue: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self = .string(value) }
-}
-
 /// Process-wide state that `/server/health` reports: set when a graceful shutdown begins.
 final class Lifecycle: Sendable {
     private let flag = AtomicFlag()

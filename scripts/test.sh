@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real PostgreSQL, Redis and S3 (moto) servers on 127.0.0.1,
+# installing and starting what is missing, and stopping the services afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh --test
+scripts/services.sh start
+trap 'scripts/services.sh stop' EXIT
+# shellcheck disable=SC1091
+. .build/services.env
+export DEPOT_TEST_REQUIRE_SERVICES=1
+swift build --build-tests
+swift test --skip-build "$@"
