@@ -51,9 +51,8 @@ final class DepotProcess: @unchecked Sendable {
     private func waitUntilListening() async throws {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if let line = stderr.split(separator: "\n").first(where: { $0.contains("listening on") && $0.contains("depot") }),
-               let port = line.split(separator: " ").first(where: { $0.hasPrefix("on") == false && $0.contains(":") && $0.contains("127.0.0.1") })
-                .flatMap({ $0.split(separator: ":").last }).flatMap({ Int($0) }) {
+            if let line = stderr.split(separator: "\n").first(where: { $0.contains("depot") && $0.contains("listening on") }),
+               let match = line.firstMatch(of: /127\.0\.0\.1:(\d+)/), let port = Int(match.1) {
                 self.port = port
                 return
             }
@@ -70,10 +69,18 @@ final class DepotProcess: @unchecked Sendable {
     @discardableResult
     func stop(signal: Int32 = SIGTERM) async -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        await Self.waitForExit(process, timeout: 30)
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            await Self.waitForExit(process)
+        }
         return process.terminationStatus
+    }
+
+    /// Polls instead of `waitUntilExit`, which spins a cooperative thread on Linux.
+    static func waitForExit(_ process: Process, timeout: Double = 60) async {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
     enum ProcessError: Error, CustomStringConvertible {
