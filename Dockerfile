@@ -1,5 +1,5 @@
 # Build and run Depot on Debian 12 with the Swift 6 toolchain image.
-FROM swift:6.0-bookworm AS build
+FROM swift:6.2-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends pkg-config libvips-dev libpq-dev \
     libcurl4-openssl-dev libhiredis-dev libsqlite3-dev libargon2-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -33,7 +33,7 @@ public final class UsersService: Sendable {
     public func me(_ accountability: Accountability, fields: [String] = ["*"]) async throws -> JSONValue {
         guard let id = accountability.user else { throw CMSError.invalidCredentials }
         let selected = try Self.select(fields)
-        let list = selected.map { SQLDialect.sqlite.quote($0) }.joined(separator: ", ")
+        let list = selected.map(database.dialect.quote).joined(separator: ", ")
         guard let row = try await database.query("SELECT \(list) FROM directus_users WHERE id = ?", [.text(id)]).first else {
             throw CMSError.forbidden
         }
@@ -50,7 +50,7 @@ public final class UsersService: Sendable {
             guard Self.selfWritable.contains(key) else {
                 throw CMSError(code: "FORBIDDEN", status: 403, message: "You don't have permission to access field \"\(key)\" in collection \"directus_users\" or it does not exist.")
             }
-            assignments.append("\(SQLDialect.sqlite.quote(key)) = ?")
+            assignments.append("\(database.dialect.quote(key)) = ?")
             binds.append(try await bind(values[key] ?? .null, column: key))
         }
         if !assignments.isEmpty {

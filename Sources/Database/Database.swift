@@ -8,6 +8,22 @@ public protocol DatabaseConnection: AnyObject {
 }
 
 extension DatabaseConnection {
+    /// Runs `body` between `begin` and COMMIT; on error rolls back and lets `failure` refine the error
+    /// (it runs after the rollback, outside the failed transaction).
+    func inTransaction<T>(begin: String, _ body: (any DatabaseConnection) throws -> T,
+                          failure: (DatabaseError) -> DatabaseError = { $0 }) throws -> T {
+        try execute(begin)
+        do {
+            let result = try body(self)
+            try execute("COMMIT")
+            return result
+        } catch {
+            _ = try? execute("ROLLBACK")
+            if let error = error as? DatabaseError { throw failure(error) }
+            throw error
+        }
+    }
+
     public func query(_ sql: String) throws -> [Row] { try query(sql, []) }
     @discardableResult public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
 }

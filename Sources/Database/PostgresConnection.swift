@@ -144,12 +144,9 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
                 types[i] = 17
             }
         }
-        return buffers.withUnsafeBufferPointer { values in
-            values.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(count, 1)) { pointer in
-                PQexecParams(conn, sql, Int32(count), count == 0 ? nil : types, count == 0 ? nil : pointer,
-                             count == 0 ? nil : lengths, count == 0 ? nil : formats, 0)
-            }
-        }
+        if count == 0 { return PQexecParams(conn, sql, 0, nil, nil, nil, nil, 0) }
+        let values = buffers.map { $0.map { UnsafePointer<CChar>($0) } }
+        return PQexecParams(conn, sql, Int32(count), types, values, lengths, formats, 0)
     }
 
     private func rows(_ result: OpaquePointer) -> [Row] {

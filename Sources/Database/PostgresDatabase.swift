@@ -31,20 +31,9 @@ public final class PostgresDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
+        // The catalog can name a violated constraint's column only once the failed transaction is rolled back.
         try await pool.withConnection { connection in
-            try connection.execute("BEGIN")
-            do {
-                let result = try body(connection)
-                try connection.execute("COMMIT")
-                return result
-            } catch let error as DatabaseError {
-                _ = try? connection.execute("ROLLBACK")
-                // Only now, outside the failed transaction, can the catalog name a violated constraint's column.
-                throw connection.completeColumn(error)
-            } catch {
-                _ = try? connection.execute("ROLLBACK")
-                throw error
-            }
+            try connection.inTransaction(begin: "BEGIN", body, failure: connection.completeColumn)
         }
     }
 

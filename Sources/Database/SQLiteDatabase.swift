@@ -38,18 +38,8 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
-        try await writer.withConnection { connection in
-            // IMMEDIATE takes the write lock up front, so two processes on one file serialise instead of deadlocking.
-            try connection.execute("BEGIN IMMEDIATE")
-            do {
-                let result = try body(connection)
-                try connection.execute("COMMIT")
-                return result
-            } catch {
-                _ = try? connection.execute("ROLLBACK")
-                throw error
-            }
-        }
+        // IMMEDIATE takes the write lock up front, so two processes on one file serialise instead of deadlocking.
+        try await writer.withConnection { try $0.inTransaction(begin: "BEGIN IMMEDIATE", body) }
     }
 
     public func poolStatus() async -> PoolStatus {

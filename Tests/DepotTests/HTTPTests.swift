@@ -42,8 +42,9 @@ import Testing
         await test.drop()
     }
 
-    @Test func errorsUseTheDirectusEnvelope() async throws {
-        guard let (depot, test) = try await Self.server(.sqlite, ["MAX_PAYLOAD_SIZE": "1kb"]) else { return }
+    @Test(arguments: Dialect.allCases)
+    func errorsUseTheDirectusEnvelope(dialect: Dialect) async throws {
+        guard let (depot, test) = try await Self.server(dialect, ["MAX_PAYLOAD_SIZE": "1kb"]) else { return }
         let notFound = try await depot.request("GET", "/no/such/route")
         #expect(notFound.status == 404 && notFound.errorCode == "ROUTE_NOT_FOUND")
         #expect(notFound.json["errors"]?.objectKeys == nil)   // an array, not an object
@@ -94,8 +95,9 @@ import Testing
         await test.drop()
     }
 
-    @Test func refreshAndLogoutInJSONAndCookieModes() async throws {
-        guard let (depot, test) = try await Self.server(.sqlite) else { return }
+    @Test(arguments: Dialect.allCases)
+    func refreshAndLogoutInJSONAndCookieModes(dialect: Dialect) async throws {
+        guard let (depot, test) = try await Self.server(dialect) else { return }
         let login = try await depot.request("POST", "/auth/login", json: .object([("email", "admin@example.com"), ("password", "admin-password"), ("mode", "cookie")]))
         #expect(login.status == 200 && login.json["data"]?["refresh_token"] == nil)
         let cookie = try #require(login.header("set-cookie"))

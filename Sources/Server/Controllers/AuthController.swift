@@ -35,9 +35,8 @@ struct AuthController {
 
     /// Mode: `body.mode`; else json when the body has `refresh_token`; else cookie — as Directus decides.
     private func refreshToken(_ request: Request) async throws -> (String, LoginMode) {
-        var body = JSONValue.object([])
-        if request.headers[.contentLength].flatMap(Int.init) ?? 1 > 0,
-           let parsed = try? await request.jsonBody(limit: maxPayloadSize) { body = parsed }
+        // Cookie and session modes may send no body at all.
+        let body = try await request.optionalJSONBody(limit: maxPayloadSize) ?? .object([])
         let mode = try Self.mode(body["mode"]) ?? (body["refresh_token"] != nil ? .json : .cookie)
         let token: String? = switch mode {
         case .json: body["refresh_token"]?.stringValue

@@ -19,11 +19,17 @@ enum JSONResponse {
 }
 
 extension Request {
-    /// The body as JSON, bounded by `MAX_PAYLOAD_SIZE` (413 above it, 400 when it is not JSON).
+    /// The body as JSON, bounded by `MAX_PAYLOAD_SIZE` (413 above it, 400 when it is not JSON or empty).
     func jsonBody(limit: Int) async throws -> JSONValue {
+        guard let value = try await optionalJSONBody(limit: limit) else { throw CMSError.invalidPayload("Body is empty") }
+        return value
+    }
+
+    /// Like `jsonBody`, but an empty body is nil rather than an error.
+    func optionalJSONBody(limit: Int) async throws -> JSONValue? {
         if let length = headers[.contentLength].flatMap(Int.init), length > limit { throw ErrorEnvelope.contentTooLarge }
         let buffer = try await body.collect(upTo: limit)
-        guard buffer.readableBytes > 0 else { throw CMSError.invalidPayload("Body is empty") }
+        guard buffer.readableBytes > 0 else { return nil }
         return try JSONValue.parse(buffer.readableBytesView)
     }
 

@@ -97,6 +97,22 @@ struct TestDatabase: Sendable {
 
     func open() async throws -> any Database { try await openDatabase(configuration) }
 
+    /// Runs `body` with an open pool on a fresh database, then closes and drops it; skips when the dialect's
+    /// server is not available (and not required).
+    static func with(_ dialect: Dialect, _ body: (TestDatabase, any Database) async throws -> Void) async throws {
+        guard let test = try await make(dialect) else { return }
+        let db = try await test.open()
+        do {
+            try await body(test, db)
+        } catch {
+            await db.close()
+            await test.drop()
+            throw error
+        }
+        await db.close()
+        await test.drop()
+    }
+
     func drop() async { await cleanup() }
 }
 
