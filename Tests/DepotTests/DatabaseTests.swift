@@ -95,3 +95,18 @@ import Testing
         }
     }
 }
+
+@Suite struct PostgresReconnectTests {
+    @Test func poolRecoversWhenTheServerEndsItsSessions() async throws {
+        try await TestDatabase.with(.postgres) { test, db in
+            _ = try await db.query("SELECT 1")   // the pool now holds an idle session
+            // The server ends every session of this database, as on a restart (57P01 admin_shutdown).
+            let killer = try await test.open()
+            _ = try await killer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            await killer.close()
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await db.query("SELECT 2 AS n").first?["n"].int == 2)
+            #expect(try await db.transaction { try $0.query("SELECT 3 AS n").first?["n"].int } == 3)
+        }
+    }
+}

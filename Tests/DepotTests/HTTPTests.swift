@@ -1,4 +1,5 @@
 import CMS
+import Database
 import Foundation
 import Testing
 
@@ -35,6 +36,7 @@ import Testing
 
         let info = try await depot.request("GET", "/server/info", token: token)
         #expect(info.json["data"]?["vips"]?["version"]?.stringValue?.hasPrefix("8.") == true)
+        #expect(info.json["data"]?["curl"]?["version"]?.stringValue?.hasPrefix("7.") == true)
         #expect(info.json["data"]?["project"]?["project_name"] == "Directus")
         let publicInfo = try await depot.request("GET", "/server/info")
         #expect(publicInfo.json["data"]?["vips"] == nil)
@@ -80,6 +82,31 @@ import Testing
         for reply in [notFound, malformed, missing, tooLarge, wrong, garbage, badField] {
             #expect(!reply.text.contains("SELECT") && !reply.text.contains("/tmp") && !reply.text.contains(".swift"))
         }
+        await depot.stop()
+        await test.drop()
+    }
+
+    @Test(arguments: Dialect.allCases)
+    func apiRoutesAreForAdministratorsOnlyForNow(dialect: Dialect) async throws {
+        guard let (depot, test) = try await Self.server(dialect) else { return }
+        // A non-admin user: no role, no policy, authenticating with a static token.
+        let db = try await test.open()
+        try await db.execute("INSERT INTO directus_users (id, email, status, token) VALUES (?, 'editor@example.com', 'active', 'editor-token')",
+                             [.text(UUID().uuidString.lowercased())])
+        await db.close()
+        let admin = try await depot.adminToken()
+        for path in ["/items/articles", "/collections", "/files", "/users", "/settings", "/roles/1", "/assets/abc"] {
+            let anonymous = try await depot.request("GET", path)
+            #expect(anonymous.status == 403 && anonymous.errorCode == "FORBIDDEN", "\(path) anonymous")
+            let editor = try await depot.request("GET", path, token: "editor-token")
+            #expect(editor.status == 403 && editor.errorCode == "FORBIDDEN", "\(path) editor")
+            #expect(try await depot.request("GET", path, token: admin).status == 404, "\(path) admin")
+        }
+        let me = try await depot.request("GET", "/users/me?fields=email", token: "editor-token")
+        #expect(me.json["data"]?["email"] == "editor@example.com")
+        #expect(try await depot.request("GET", "/server/health", token: "editor-token").json["checks"] == nil)
+        #expect(try await depot.request("GET", "/server/ping", token: "editor-token").status == 200)
+        #expect(try await depot.request("GET", "/not-an-api-route").status == 404)
         await depot.stop()
         await test.drop()
     }

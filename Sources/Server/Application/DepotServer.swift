@@ -14,11 +14,12 @@ public enum DepotServer {
         router.add(middleware: DepotCORSMiddleware(configuration: configuration.cors))
         router.add(middleware: ErrorMiddleware(logger: logger))
         router.add(middleware: AuthenticationMiddleware(authentication: services.authentication, sessionCookie: configuration.cookies.sessionName))
+        router.add(middleware: AdminGateMiddleware())
 
         let health = HealthCheck(database: services.database, databaseClient: configuration.database.client,
                                  storage: services.storage, redis: services.redis, lifecycle: services.lifecycle)
         ServerController(health: health, settings: services.settings,
-                         versions: [("depot", depotVersion), ("vips", services.vips.version)]).register(on: router)
+                         versions: [("depot", depotVersion), ("vips", services.vips.version), ("curl", services.curlVersion)]).register(on: router)
         AuthController(authentication: services.authentication, cookies: configuration.cookies,
                        maxPayloadSize: configuration.maxPayloadSize, refreshTTL: configuration.auth.refreshTokenTTL,
                        sessionTTL: configuration.auth.sessionCookieTTL).register(on: router)

@@ -17,6 +17,7 @@ public final class DepotServices: Sendable {
     public let storage: StorageLocations
     public let redis: RedisClient?
     public let vips: VipsRuntime
+    public let curlVersion: String
     public let bootstrap: BootstrapService.Outcome
     let lifecycle = Lifecycle()
 
@@ -26,6 +27,7 @@ public final class DepotServices: Sendable {
         try Secrets.resolve(&configuration, logger: logger)
         configuration.auth.secret = configuration.secret!
         let vips = try VipsRuntime.start(configuration.assets)
+        let curlVersion = try CurlRuntime.start()
         let storage = try StorageLocations(configuration.storage)
         let database = try await openDatabase(configuration.database)
         let hasher = PasswordHasher(parameters: configuration.hash)
@@ -37,7 +39,7 @@ public final class DepotServices: Sendable {
             }
             let redis = configuration.cache.redis.map { RedisClient(configuration: $0) }
             return DepotServices(configuration: configuration, database: database, hasher: hasher, storage: storage,
-                                 redis: redis, vips: vips, bootstrap: outcome, logger: logger)
+                                 redis: redis, vips: vips, curlVersion: curlVersion, bootstrap: outcome, logger: logger)
         } catch {
             await database.close()
             await hasher.shutdown()
@@ -47,7 +49,7 @@ public final class DepotServices: Sendable {
     }
 
     private init(configuration: DepotConfiguration, database: any Database, hasher: PasswordHasher, storage: StorageLocations,
-                 redis: RedisClient?, vips: VipsRuntime, bootstrap: BootstrapService.Outcome, logger: Logger) {
+                 redis: RedisClient?, vips: VipsRuntime, curlVersion: String, bootstrap: BootstrapService.Outcome, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.hasher = hasher
@@ -57,6 +59,7 @@ public final class DepotServices: Sendable {
         self.storage = storage
         self.redis = redis
         self.vips = vips
+        self.curlVersion = curlVersion
         self.bootstrap = bootstrap
     }
 
