@@ -10,4 +10,4 @@ trap 'scripts/services.sh stop' EXIT
 . .build/services.env
 export DEPOT_TEST_REQUIRE_SERVICES=1
 swift build --build-tests
-swift test --skip-build "$@"
+swift test --skip-build --disable-xctest "$@"

@@ -1,4 +1,4 @@
-import Database
+@testable import Database
 import Foundation
 import Testing
 
@@ -108,5 +108,19 @@ import Testing
             #expect(try await db.query("SELECT 2 AS n").first?["n"].int == 2)
             #expect(try await db.transaction { try $0.query("SELECT 3 AS n").first?["n"].int } == 3)
         }
+    }
+}
+
+@Suite struct SQLTextTests {
+    @Test func placeholdersBecomeNumberedOutsideQuotes() {
+        #expect(PlaceholderRewriter.postgres("SELECT ? , '?' , \"a?\" , ?") == "SELECT $1 , '?' , \"a?\" , $2")
+        #expect(PlaceholderRewriter.postgres("x = 'it''s ?' AND y = ?") == "x = 'it''s ?' AND y = $1")
+    }
+
+    @Test func postgresTimestampsReadLikeSQLiteOnes() {
+        #expect(PostgresConnection.normaliseTimestamp("2026-11-22 15:37:12.123456+00") == "2026-11-22T15:37:12.123Z")
+        #expect(PostgresConnection.normaliseTimestamp("2026-11-22 15:37:12+00") == "2026-11-22T15:37:12.000Z")
+        #expect(PostgresConnection.normaliseTimestamp("2026-11-22 15:37:12.5+00") == "2026-11-22T15:37:12.500Z")
+        #expect(ISO8601.date(from: "2026-11-22T15:37:12.123Z") != nil)
     }
 }

@@ -3,6 +3,7 @@ import CMS
 import Database
 import Foundation
 import Storage
+import Synchronization
 
 /// `/server/health` in the IETF api-health-check shape Directus uses: one entry per dependency with its
 /// response time; `warn` past a threshold, `error` on failure. The response cache is optional: Redis down is `warn`.
@@ -79,15 +80,7 @@ struct HealthCheck: Sendable {
 
 /// Process-wide state that `/server/health` reports: set when a graceful shutdown begins.
 final class Lifecycle: Sendable {
-    private let flag = AtomicFlag()
-    var isShuttingDown: Bool { flag.value }
-    func beginShutdown() { flag.set() }
-}
-
-import Synchronization
-
-final class AtomicFlag: Sendable {
-    private let storage = Atomic<Bool>(false)
-    var value: Bool { storage.load(ordering: .acquiring) }
-    func set() { storage.store(true, ordering: .releasing) }
+    private let shuttingDown = Atomic<Bool>(false)
+    var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }
+    func beginShutdown() { shuttingDown.store(true, ordering: .releasing) }
 }

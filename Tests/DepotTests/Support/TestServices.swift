@@ -20,7 +20,11 @@ enum TestServices {
         return nil
     }
 
-    static let logger = Logger(label: "test")
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
 
     /// A TCP port on 127.0.0.1 that the OS says is free now.
     static func freePort() throws -> Int {
