@@ -29,8 +29,10 @@ start() {
   nohup moto_server -H 127.0.0.1 -p "$s3_port" >"$dir/moto.log" 2>&1 &
   echo $! >"$dir/moto.pid"
 
-  for _ in $(seq 1 100); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$s3_port/" >/dev/null 2>&1 && break
+  redis_up() { redis-cli -p "$redis_port" ping >/dev/null 2>&1; }
+  s3_up() { curl -fs "http://127.0.0.1:$s3_port/" >/dev/null 2>&1; }
+  for _ in $(seq 1 150); do
+    redis_up && s3_up && break
     sleep 0.1
   done
 
@@ -43,6 +45,9 @@ export DEPOT_TEST_REDIS='redis://127.0.0.1:$redis_port/0'
 export DEPOT_TEST_REDIS_PORT='$redis_port'
 export DEPOT_TEST_S3='http://127.0.0.1:$s3_port'
 ENV
+  # A service that did not come up is an error, not a silent skip.
+  if ! redis_up; then echo "error: redis did not start (see $dir/redis.log)" >&2; stop; exit 1; fi
+  if ! s3_up; then echo "error: moto_server did not start (see $dir/moto.log)" >&2; cat "$dir/moto.log" >&2; stop; exit 1; fi
   echo "services: postgres :$pg_port, redis :$redis_port, s3 (moto) :$s3_port"
 }
 
