@@ -233,9 +233,9 @@ import Testing
 
     @Test func gracefulShutdownFinishesInFlightRequests() async throws {
         // A failed login is held for LOGIN_STALL_TIME: long enough to signal the server while it is in flight.
-        guard let (depot, test) = try await Self.server(.sqlite, ["LOGIN_STALL_TIME": "1500"]) else { return }
+        guard let (depot, test) = try await Self.server(.sqlite, ["LOGIN_STALL_TIME": "4000"]) else { return }
         async let slow = depot.request("POST", "/auth/login", json: .object([("email", "admin@example.com"), ("password", "wrong")]))
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(1000))   // well inside the 4 s stall, even on a loaded machine
         kill(depot.process.processIdentifier, SIGTERM)
         let reply = try await slow
         #expect(reply.status == 401 && reply.errorCode == "INVALID_CREDENTIALS")

@@ -40,7 +40,7 @@ import Testing
         let depot = try await DepotProcess.start(["REDIS": "redis://127.0.0.1:\(port)"])
         let token = try await depot.adminToken()
         var up = try await depot.request("GET", "/server/health", token: token)
-        for _ in 0..<20 where up.json["checks"]?["cache:responseTime"]?.serialized().contains(Array("\"ok\"".utf8)) != true {
+        for _ in 0..<100 where up.json["checks"]?["cache:responseTime"]?.serialized().contains(Array("\"ok\"".utf8)) != true {
             try await Task.sleep(for: .milliseconds(100))   // redis-server may still be starting
             up = try await depot.request("GET", "/server/health", token: token)
         }
