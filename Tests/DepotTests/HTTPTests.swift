@@ -111,6 +111,17 @@ import Testing
         await test.drop()
     }
 
+    @Test func checksPastTheirThresholdWarn() async throws {
+        guard let (depot, test) = try await Self.server(.sqlite, ["DB_HEALTHCHECK_THRESHOLD": "0"]) else { return }
+        let token = try await depot.adminToken()
+        let health = try await depot.request("GET", "/server/health", token: token)
+        #expect(health.status == 200 && health.json["status"] == "warn")
+        guard case .array(let entries)? = health.json["checks"]?["sqlite3:responseTime"] else { Issue.record("no check"); return }
+        #expect(entries.first?["status"] == "warn" && entries.first?["threshold"] == .int(0))
+        await depot.stop()
+        await test.drop()
+    }
+
     @Test func expiredAccessTokensAreTokenExpired() async throws {
         guard let (depot, test) = try await Self.server(.sqlite, ["ACCESS_TOKEN_TTL": "2s"]) else { return }
         let token = try await depot.adminToken()

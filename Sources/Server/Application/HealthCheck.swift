@@ -13,10 +13,7 @@ struct HealthCheck: Sendable {
     let storage: StorageLocations
     let redis: RedisClient?
     let lifecycle: Lifecycle
-
-    static let databaseThresholdMs = 150.0
-    static let cacheThresholdMs = 150.0
-    static let storageThresholdMs = 750.0
+    let thresholds: HealthThresholds
 
     struct Report {
         var status: String
@@ -43,17 +40,17 @@ struct HealthCheck: Sendable {
             checks.append((name, .array([.object([("status", .string(status))] + entry)])))
         }
 
-        await record("\(databaseClient):responseTime", "datastore", Self.databaseThresholdMs, failure: "error") {
+        await record("\(databaseClient):responseTime", "datastore", thresholds.database, failure: "error") {
             _ = try await database.query("SELECT 1")
         }
         let pool = await database.poolStatus()
         checks.append(("\(databaseClient):connectionsAvailable", .array([.object([("status", "ok"), ("componentType", "datastore"), ("observedValue", .int(Int64(pool.max - pool.open + pool.idle)))])])))
         checks.append(("\(databaseClient):connectionsUsed", .array([.object([("status", "ok"), ("componentType", "datastore"), ("observedValue", .int(Int64(pool.open - pool.idle)))])])))
         if let redis {
-            await record("cache:responseTime", "cache", Self.cacheThresholdMs, failure: "warn") { try await redis.ping() }
+            await record("cache:responseTime", "cache", thresholds.cache, failure: "warn") { try await redis.ping() }
         }
         for name in storage.names {
-            await record("storage:\(name):responseTime", "objectstore", Self.storageThresholdMs, failure: "error") {
+            await record("storage:\(name):responseTime", "objectstore", thresholds.storage(name), failure: "error") {
                 try await storage.driver(name).probe()
             }
         }

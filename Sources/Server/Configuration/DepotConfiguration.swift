@@ -29,6 +29,7 @@ public struct DepotConfiguration: Sendable {
     public var storage = StorageConfiguration(locations: [.init(name: "local", driver: .local(root: "./data/uploads"))])
     public var cache = CacheConfiguration()
     public var assets = AssetsConfiguration()
+    public var health = HealthThresholds()
     /// Seconds a graceful shutdown waits for in-flight requests.
     public var shutdownTimeout: Double = 10
 
@@ -81,6 +82,7 @@ public struct DepotConfiguration: Sendable {
         storage = try Self.storage(env, dataPath: dataPath)
         cache = try Self.cache(env)
         shutdownTimeout = try env.duration("SERVER_SHUTDOWN_TIMEOUT", default: shutdownTimeout)
+        health = try HealthThresholds(env, locations: storage.locations.map(\.name))
     }
 
     static func database(_ env: EnvironmentSource, dataPath: String) throws -> DatabaseConfiguration {
@@ -217,4 +219,25 @@ public struct CORSConfiguration: Sendable {
         credentials = try env.bool("CORS_CREDENTIALS", default: credentials)
         maxAge = try env.int("CORS_MAX_AGE", default: maxAge, range: 0...Int(Int32.max))
     }
+}
+
+/// Milliseconds past which a `/server/health` check reports `warn` (Directus's `*_HEALTHCHECK_THRESHOLD`).
+public struct HealthThresholds: Sendable {
+    public var database = 150.0
+    public var cache = 150.0
+    public var storageDefault = 750.0
+    public var storageByLocation: [String: Double] = [:]
+
+    public init() {}
+
+    init(_ env: EnvironmentSource, locations: [String]) throws {
+        database = Double(try env.int("DB_HEALTHCHECK_THRESHOLD", default: Int(database), range: 0...3_600_000))
+        cache = Double(try env.int("CACHE_HEALTHCHECK_THRESHOLD", default: Int(cache), range: 0...3_600_000))
+        for name in locations {
+            let variable = "STORAGE_\(name.uppercased())_HEALTHCHECK_THRESHOLD"
+            storageByLocation[name] = Double(try env.int(variable, default: Int(storageDefault), range: 0...3_600_000))
+        }
+    }
+
+    func storage(_ location: String) -> Double { storageByLocation[location] ?? storageDefault }
 }
