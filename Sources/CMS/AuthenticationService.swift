@@ -120,6 +120,7 @@ public final class AuthenticationService: Sendable {
             return Accountability(user: claims.id, role: claims.role, admin: claims.adminAccess, app: claims.appAccess,
                                   ip: ip, userAgent: userAgent)
         }
+        guard !token.isEmpty else { throw CMSError.invalidCredentials }
         let rows = try await database.query("SELECT id, role FROM directus_users WHERE token = ? AND status = 'active'", [.text(token)])
         guard let user = rows.first, let id = user["id"].string else { throw CMSError.invalidCredentials }
         let flags = try await access.globalFlags(user: id, role: user["role"].string)

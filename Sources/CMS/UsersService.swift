@@ -79,6 +79,7 @@ public final class UsersService: Sendable {
             return .text(try await hasher.hash(text))
         }
         if column == "email" { return .text(text.lowercased()) }
+        if column == "token", text.isEmpty { throw CMSError.invalidPayload("\"token\" can't be empty (use null to remove it)") }
         return .text(text)
     }
 

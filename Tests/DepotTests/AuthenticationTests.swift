@@ -142,6 +142,17 @@ struct AuthFixture {
         await #expect(throws: CMSError.self) { _ = try await users.updateMe(me, payload: .object([("role", .null)])) }
         await #expect(throws: CMSError.self) { _ = try await users.updateMe(me, payload: .object([("first_name", .int(3))])) }
         await #expect(throws: CMSError.invalidCredentials) { _ = try await users.me(.publicCaller()) }
+        await #expect(throws: CMSError.self) { _ = try await users.updateMe(me, payload: .object([("token", "")])) }
+        await #expect(throws: CMSError.invalidCredentials) { _ = try await f.auth.accountability(forToken: "", ip: nil, userAgent: nil) }
+        // A taken e-mail is RECORD_NOT_UNIQUE naming the field, recognised from the driver's codes on both dialects.
+        try await f.db.execute("INSERT INTO directus_users (id, email) VALUES (?, 'taken@example.com')", [.text(RandomToken.uuid())])
+        do {
+            _ = try await users.updateMe(me, payload: .object([("email", "taken@example.com")]))
+            Issue.record("duplicate e-mail was accepted")
+        } catch let error as CMSError {
+            #expect(error.code == "RECORD_NOT_UNIQUE" && error.status == 400)
+            #expect(error.extensions["field"] == "email" && error.extensions["collection"] == "directus_users")
+        }
         await f.close()
     }
 }

@@ -28,9 +28,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
             let parts = header.split(separator: " ", omittingEmptySubsequences: true)
             if parts.count == 2, parts[0].lowercased() == "bearer" { bearer = String(parts[1]) }
         }
-        if query != nil, bearer != nil {
+        if let query, !query.isEmpty, let bearer, !bearer.isEmpty {
             throw CMSError.invalidPayload("The request uses more than one method for including an access token")
         }
-        return query ?? bearer ?? request.cookie(sessionCookie)
+        // An empty value is no token: it must never match a user whose static token is empty.
+        return [query, bearer, request.cookie(sessionCookie)].compactMap { $0 }.first { !$0.isEmpty }
     }
 }
