@@ -24,8 +24,8 @@ func loadConfiguration() -> DepotConfiguration {
     }
 }
 
-func fail(_ error: any Error) -> Never {
-    let line = error is ConfigurationError ? "\(error)" : "startup error: \(error)"
+func fail(_ error: any Error, during phase: String = "startup") -> Never {
+    let line = error is ConfigurationError ? "\(error)" : "\(phase) error: \(error)"
     FileHandle.standardError.write(Data((line + "\n").utf8))
     exit(1)
 }
@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
         do {
             try await DepotServer.run(services, logger: logger)
         } catch {
-            fail(error)
+            fail(error, during: "server")
         }
     }
 }

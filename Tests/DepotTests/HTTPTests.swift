@@ -256,6 +256,20 @@ import Testing
         await test.drop()
     }
 
+    @Test func shutdownDoesNotWaitLongerThanItsTimeout() async throws {
+        guard let (depot, test) = try await Self.server(.sqlite, ["LOGIN_STALL_TIME": "20000", "SERVER_SHUTDOWN_TIMEOUT": "500"]) else { return }
+        let stuck = Task { try? await depot.request("POST", "/auth/login", json: .object([("email", "admin@example.com"), ("password", "wrong")])) }
+        try await Task.sleep(for: .milliseconds(1000))
+        let signalled = ContinuousClock.now
+        kill(depot.process.processIdentifier, SIGTERM)
+        await DepotProcess.waitForExit(depot.process, timeout: 15)
+        #expect(!depot.process.isRunning)
+        #expect(ContinuousClock.now - signalled < .seconds(10))   // not the 20 s the request would take
+        stuck.cancel()
+        await depot.stop()
+        await test.drop()
+    }
+
     @Test func rawLogStyleWritesJSONLines() async throws {
         guard let (depot, test) = try await Self.server(.sqlite, ["LOG_STYLE": "raw"]) else { return }
         _ = try await depot.request("GET", "/server/ping")

@@ -40,10 +40,13 @@ public enum DepotServer {
                 ])
             },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: [.init(service: ResourceCloser(services: services)), .init(service: app)],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        // After SERVER_SHUTDOWN_TIMEOUT, requests still running are cancelled rather than awaited.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeout * 1000))
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 }
