@@ -50,33 +50,39 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
     private func ensureAlive() throws {
         guard let conn else { throw DatabaseError.closed }
         if PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) == 0 || PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK {
-            PQreset(conn)
-            guard PQstatus(conn) == CONNECTION_OK else {
-                isBroken = true
-                throw DatabaseError.unavailable("PostgreSQL: \(Self.connectionMessage(conn))")
-            }
-            try configureSession()
+            try reset()
         }
+    }
+
+    /// Opens a new session on the same connection object.
+    private func reset() throws {
+        PQreset(conn)
+        guard PQstatus(conn) == CONNECTION_OK else {
+            isBroken = true
+            throw DatabaseError.unavailable("PostgreSQL: \(Self.connectionMessage(conn))")
+        }
+        isBroken = false
+        try configureSession()
     }
 
     private func run(_ sql: String, _ binds: [DatabaseValue], multiple: Bool = false) throws -> OpaquePointer {
         let idle = conn.map { PQtransactionStatus($0) == PQTRANS_IDLE } ?? false
         do {
             return try attempt(sql, binds, multiple: multiple)
-        } catch DatabaseError.unavailable(let message) where idle && message.contains(Self.shutdownMarker) {
-            // The server announced its shutdown before running the statement: run it once more on a new session.
-            isBroken = false
-            PQreset(conn)
-            guard PQstatus(conn) == CONNECTION_OK else {
-                isBroken = true
-                throw DatabaseError.unavailable("PostgreSQL: \(Self.connectionMessage(conn))")
-            }
-            try configureSession()
-            return try attempt(sql, binds, multiple: multiple)
+        } catch let ended as SessionEnded {
+            // The server ended the session (57P0x) before running the statement: outside a transaction it is
+            // safe to run it once more on a new session.
+            guard idle else { throw ended.unavailable }
+            try reset()
+            do { return try attempt(sql, binds, multiple: multiple) } catch let again as SessionEnded { throw again.unavailable }
         }
     }
 
-    private static let shutdownMarker = "[57P0"
+    /// The server terminated the session (admin shutdown, crash recovery, restart): SQLSTATE class 57P0.
+    private struct SessionEnded: Error {
+        let message: String
+        var unavailable: DatabaseError { .unavailable("PostgreSQL: \(message)") }
+    }
 
     private func attempt(_ sql: String, _ binds: [DatabaseValue], multiple: Bool) throws -> OpaquePointer {
         try ensureAlive()
@@ -94,6 +100,7 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
         if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK { return result }
         defer { PQclear(result) }
         if PQstatus(conn) != CONNECTION_OK { isBroken = true }
+        if Self.field(result, "C")?.hasPrefix("57P0") == true { throw SessionEnded(message: Self.field(result, "M") ?? "session ended") }
         throw completeColumn(Self.error(result, connectionBad: isBroken))
     }
 
@@ -211,7 +218,6 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
     private static func error(_ result: OpaquePointer, connectionBad: Bool) -> DatabaseError {
         let state = field(result, "C") ?? ""
         let message = field(result, "M") ?? "unknown error"
-        if state.hasPrefix("57P0") { return .unavailable("PostgreSQL: \(shutdownMarker)\(state.suffix(1))] \(message)") }
         if connectionBad || state.hasPrefix("08") {
             return .unavailable("PostgreSQL: \(message)")
         }

@@ -13,14 +13,12 @@ enum ErrorEnvelope {
         switch error {
         case let error as CMSError:
             return error
-        case let error as HTTPError where error.status == .notFound:
+        case let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed:
             return CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route \(path) doesn't exist.", extensions: ["path": path])
         case let error as HTTPError where error.status == .contentTooLarge:
             return contentTooLarge
         case is NIOTooManyBytesError:
             return contentTooLarge
-        case let error as HTTPError where error.status == .methodNotAllowed:
-            return CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route \(path) doesn't exist.", extensions: ["path": path])
         case let error as HTTPError where (400..<500).contains(Int(error.status.code)):
             return CMSError.invalidPayload(error.body ?? error.status.reasonPhrase)
         case let error as DatabaseError:
