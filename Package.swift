@@ -36,6 +36,7 @@ let package = Package(
         ]),
         .target(name: "Storage", dependencies: [
             "CCurl",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -68,6 +69,7 @@ let package = Package(
         .testTarget(name: "DepotTests", dependencies: [
             "Server", "CMS", "Database", "Storage", "Cache", "Assets",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Tests/DepotTests"),
     ]
 )

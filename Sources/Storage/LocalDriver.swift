@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NIOCore
 import NIOPosix
 
 /// Files in a folder. Every key resolves inside the root; writes go to a temporary file beside the target,
@@ -8,6 +9,7 @@ public final class LocalDriver: StorageDriver {
     public let root: String
     private let threads: NIOThreadPool
     static let chunkSize = 256 * 1024
+    static let allocator = ByteBufferAllocator()
 
     /// Creates the root folder when missing. `threads` runs the blocking file calls.
     public init(root: String, threads: NIOThreadPool) throws {
@@ -37,26 +39,31 @@ public final class LocalDriver: StorageDriver {
         return path
     }
 
-    public func write(_ key: String, body: ByteStream) async throws -> StoredObject {
+    public func write(_ key: String, body: ByteStream, options: WriteOptions) async throws -> StoredObject {
         let path = try path(for: key)
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/.tmp-" + UUID().uuidString.lowercased()
+        let temporary = directory + "/" + Self.temporaryPrefix + UUID().uuidString.lowercased()
         let fd: Int32 = try await threads.runIfActive {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw StorageError.unavailable("cannot create file (errno \(errno))") }
             return fd
         }
+        var digest = StreamDigest()
         do {
-            for try await chunk in body where !chunk.isEmpty {
+            for try await chunk in body where chunk.readableBytes > 0 {
+                digest.update(chunk)
                 try await threads.runIfActive { try Self.writeAll(fd, chunk) }
             }
-            return try await threads.runIfActive {
+            try Task.checkCancellation()
+            var stored = try await threads.runIfActive {
                 guard fsync(fd) == 0 else { throw StorageError.unavailable("fsync failed (errno \(errno))") }
                 close(fd)
                 guard rename(temporary, path) == 0 else { throw StorageError.unavailable("rename failed (errno \(errno))") }
                 return try Self.stat(path, key: key) ?? { throw StorageError.unavailable("file vanished after write") }()
             }
+            stored.sha256 = digest.finalize()
+            return stored
         } catch {
             close(fd)
             unlink(temporary)
@@ -69,7 +76,7 @@ public final class LocalDriver: StorageDriver {
         let fd: Int32? = try await threads.runIfActive {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             if fd < 0 {
-                if errno == ENOENT || errno == ENOTDIR { return nil }
+                if errno == ENOENT || errno == ENOTDIR || errno == EISDIR { return nil }
                 throw StorageError.unavailable("cannot open file (errno \(errno))")
             }
             return fd
@@ -86,20 +93,84 @@ public final class LocalDriver: StorageDriver {
         return try await threads.runIfActive { try Self.stat(path, key: key) }
     }
 
-    @discardableResult
-    public func delete(_ key: String) async throws -> Bool {
+    public func delete(_ key: String) async throws {
         let path = try path(for: key)
+        try await threads.runIfActive { try Self.unlinkIfPresent(path) }
+    }
+
+    @discardableResult
+    public func deletePrefix(_ prefix: String) async throws -> Int {
+        let keys = try await keys(withPrefix: prefix)
         return try await threads.runIfActive {
-            if unlink(path) == 0 { return true }
-            if errno == ENOENT { return false }
+            for key in keys { try Self.unlinkIfPresent(self.root + "/" + key) }
+            return keys.count
+        }
+    }
+
+    public func list(prefix: String, continuation: String?, limit: Int) async throws -> StorageListPage {
+        let keys = try await keys(withPrefix: prefix)
+        let start = continuation.map { after in keys.firstIndex { $0 > after } ?? keys.endIndex } ?? keys.startIndex
+        let page = Array(keys[start...].prefix(max(1, limit)))
+        let more = start + page.count < keys.endIndex
+        return StorageListPage(keys: page, continuation: more ? page.last : nil)
+    }
+
+    public func copy(_ source: String, to destination: String) async throws -> StoredObject? {
+        guard let body = try await read(source, range: nil) else { return nil }
+        return try await write(destination, body: body)
+    }
+
+    public func move(_ source: String, to destination: String) async throws -> StoredObject? {
+        let from = try path(for: source)
+        let to = try path(for: destination)
+        return try await threads.runIfActive {
+            try FileManager.default.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            if Glibc.rename(from, to) != 0 {
+                if errno == ENOENT { return nil }
+                throw StorageError.unavailable("rename failed (errno \(errno))")
+            }
+            return try Self.stat(to, key: destination)
+        }
+    }
+
+    /// Every stored key under `prefix`, sorted; temporary files of writes in progress are not keys.
+    private func keys(withPrefix prefix: String) async throws -> [String] {
+        guard !prefix.contains("\0"), !prefix.hasPrefix("/"), !prefix.split(separator: "/").contains("..") else {
+            throw StorageError.invalidKey(prefix)
+        }
+        // Only the folder the prefix points into needs walking.
+        let folder = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
+        let root = self.root
+        return try await threads.runIfActive {
+            let start = folder.isEmpty ? root : root + "/" + folder
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: start, isDirectory: &isDirectory), isDirectory.boolValue else { return [] }
+            guard let walker = FileManager.default.enumerator(atPath: start) else {
+                throw StorageError.unavailable("cannot list \(start)")
+            }
+            var keys: [String] = []
+            while let relative = walker.nextObject() as? String {
+                let key = folder.isEmpty ? relative : folder + "/" + relative
+                guard key.hasPrefix(prefix), !(relative as NSString).lastPathComponent.hasPrefix(Self.temporaryPrefix) else { continue }
+                var info = Glibc.stat()
+                if lstat(root + "/" + key, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { keys.append(key) }
+            }
+            return keys.sorted()
+        }
+    }
+
+    private static let temporaryPrefix = ".tmp-"
+
+    private static func unlinkIfPresent(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
             throw StorageError.unavailable("delete failed (errno \(errno))")
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    private static func writeAll(_ fd: Int32, _ bytes: ByteBuffer) throws {
         var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, bytes.count - written) }
+        while written < bytes.readableBytes {
+            let n = bytes.withUnsafeReadableBytes { Foundation.write(fd, $0.baseAddress! + written, $0.count - written) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw StorageError.unavailable("write failed (errno \(errno))")
@@ -137,14 +208,18 @@ private final class FileReader: @unchecked Sendable {
     deinit { close(fd) }
 
     /// The next chunk, or nil at the end. Called by one consumer at a time.
-    func next() throws -> [UInt8]? {
+    func next() throws -> ByteBuffer? {
         let want = end.map { min(Int64(LocalDriver.chunkSize), $0 - offset) } ?? Int64(LocalDriver.chunkSize)
         if want <= 0 { return nil }
-        var buffer = [UInt8](repeating: 0, count: Int(want))
-        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(want), off_t(offset)) }
-        guard n >= 0 else { throw StorageError.unavailable("read failed (errno \(errno))") }
+        var buffer = LocalDriver.allocator.buffer(capacity: Int(want))
+        var failed = false
+        let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(want)) { raw in
+            let n = pread(fd, raw.baseAddress, Int(want), off_t(offset))
+            failed = n < 0
+            return max(n, 0)
+        }
+        guard !failed else { throw StorageError.unavailable("read failed (errno \(errno))") }
         if n == 0 { return nil }
-        buffer.removeLast(Int(want) - n)
         offset += Int64(n)
         return buffer
     }

@@ -5,6 +5,7 @@ import NIOPosix
 public struct StorageLocationConfiguration: Sendable, Equatable {
     public enum Driver: Sendable, Equatable {
         case local(root: String)
+        case s3(S3Configuration)
     }
     public let name: String
     public let driver: Driver
@@ -18,8 +19,10 @@ public struct StorageLocationConfiguration: Sendable, Equatable {
 /// `STORAGE_LOCATIONS`: the first location is where uploads go by default.
 public struct StorageConfiguration: Sendable, Equatable {
     public var locations: [StorageLocationConfiguration]
-    /// Threads for blocking file and network calls.
+    /// Threads for blocking file calls.
     public var threads: Int = 4
+    /// Threads for libcurl transfers (S3); a streaming download holds one while it is read.
+    public var transferThreads: Int = 32
 
     public init(locations: [StorageLocationConfiguration]) { self.locations = locations }
 }
@@ -29,16 +32,21 @@ public final class StorageLocations: Sendable {
     public let names: [String]
     private let drivers: [String: any StorageDriver]
     private let threads: NIOThreadPool
+    /// The HTTP client of the S3 locations; imports use it too.
+    public let http: CurlSession
 
     public init(_ configuration: StorageConfiguration) throws {
         let threads = NIOThreadPool(numberOfThreads: max(1, configuration.threads))
         threads.start()
+        let http = CurlSession(threads: configuration.transferThreads)
         var drivers: [String: any StorageDriver] = [:]
         for location in configuration.locations {
             switch location.driver {
             case .local(let root): drivers[location.name] = try LocalDriver(root: root, threads: threads)
+            case .s3(let s3): drivers[location.name] = try S3Driver(s3, session: http)
             }
         }
+        self.http = http
         self.names = configuration.locations.map(\.name)
         self.drivers = drivers
         self.threads = threads
@@ -51,5 +59,8 @@ public final class StorageLocations: Sendable {
         return driver
     }
 
-    public func shutdown() async { try? await threads.shutdownGracefully() }
+    public func shutdown() async {
+        try? await threads.shutdownGracefully()
+        await http.shutdown()
+    }
 }

@@ -138,11 +138,35 @@ public struct DepotConfiguration: Sendable {
                 let root = env[prefix + "ROOT"] ?? (name == "local" ? dataPath + "/uploads" : nil)
                 guard let root else { throw ConfigurationError(prefix + "ROOT", "is required for a local location") }
                 locations.append(.init(name: name, driver: .local(root: root)))
+            case "s3":
+                locations.append(.init(name: name, driver: .s3(try s3(env, prefix: prefix))))
             default:
-                throw ConfigurationError(prefix + "DRIVER", "unsupported driver \"\(driver)\" (use local)")
+                throw ConfigurationError(prefix + "DRIVER", "unsupported driver \"\(driver)\" (use local or s3)")
             }
         }
         return StorageConfiguration(locations: locations)
+    }
+
+    static func s3(_ env: EnvironmentSource, prefix: String) throws -> S3Configuration {
+        func required(_ option: String) throws -> String {
+            guard let value = env[prefix + option], !value.isEmpty else { throw ConfigurationError(prefix + option, "is required for an s3 location") }
+            return value
+        }
+        var s3 = S3Configuration(key: try required("KEY"), secret: try required("SECRET"), bucket: try required("BUCKET"))
+        s3.region = env.string(prefix + "REGION", default: s3.region)
+        s3.endpoint = env[prefix + "ENDPOINT"].map { $0.contains("://") ? $0 : "https://" + $0 }
+        s3.forcePathStyle = try env.bool(prefix + "FORCE_PATH_STYLE", default: false)
+        s3.root = env.string(prefix + "ROOT", default: "")
+        s3.acl = env[prefix + "ACL"]
+        s3.serverSideEncryption = env[prefix + "SERVER_SIDE_ENCRYPTION"]
+        s3.connectTimeoutMilliseconds = Int(try env.duration(prefix + "CONNECTION_TIMEOUT", default: 5) * 1000)
+        s3.socketTimeoutMilliseconds = Int(try env.duration(prefix + "SOCKET_TIMEOUT", default: 60) * 1000)
+        s3.partSize = try env.bytes(prefix + "PART_SIZE", default: s3.partSize)
+        guard s3.partSize >= S3Configuration.minimumPartSize else {
+            throw ConfigurationError(prefix + "PART_SIZE", "must be at least 5MB (S3's smallest part)")
+        }
+        s3.maxAttempts = try env.int(prefix + "MAX_ATTEMPTS", default: s3.maxAttempts, range: 1...10)
+        return s3
     }
 
     static func cache(_ env: EnvironmentSource) throws -> CacheConfiguration {
