@@ -1,7 +1,7 @@
 /// Directus's system tables, with Directus's names and columns (Directus 11), in creation order:
 /// a table comes after every table its foreign keys point to.
-enum SystemTables {
-    static let all: [TableSpec] = [
+public enum SystemTables {
+    public static let all: [TableSpec] = [
         TableSpec("directus_folders", [
             uuid("id").primaryKey(), string("name").notNull(), uuid("parent").references("directus_folders"),
         ]),

@@ -25,6 +25,9 @@ public enum DepotServer {
                        maxPayloadSize: configuration.maxPayloadSize, refreshTTL: configuration.auth.refreshTokenTTL,
                        sessionTTL: configuration.auth.sessionCookieTTL).register(on: router)
         UsersController(users: services.users, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        FilesController(files: services.files, http: services.storage.http, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        FoldersController(folders: services.folders, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        AssetsController(files: services.files, cacheTTL: configuration.assetsCacheTTL).register(on: router)
         return router
     }
 

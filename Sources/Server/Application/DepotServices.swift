@@ -15,6 +15,8 @@ public final class DepotServices: Sendable {
     public let users: UsersService
     public let settings: SettingsService
     public let storage: StorageLocations
+    public let files: FilesService
+    public let folders: FoldersService
     public let redis: RedisClient?
     public let vips: VipsRuntime
     public let curlVersion: String
@@ -57,6 +59,9 @@ public final class DepotServices: Sendable {
         self.users = UsersService(database: database, hasher: hasher)
         self.settings = SettingsService(database: database)
         self.storage = storage
+        self.files = FilesService(database: database, storage: storage, inspector: VipsImageInspector(vips: vips),
+                                  configuration: configuration.files)
+        self.folders = FoldersService(database: database)
         self.redis = redis
         self.vips = vips
         self.curlVersion = curlVersion

@@ -30,6 +30,9 @@ public struct DepotConfiguration: Sendable {
     public var cache = CacheConfiguration()
     public var assets = AssetsConfiguration()
     public var health = HealthThresholds()
+    public var files = FilesConfiguration()
+    /// `ASSETS_CACHE_TTL`: `max-age` of served assets, in seconds (default 30 days).
+    public var assetsCacheTTL: Double = 30 * 24 * 3600
     /// Seconds a graceful shutdown waits for in-flight requests.
     public var shutdownTimeout: Double = 10
 
@@ -83,6 +86,20 @@ public struct DepotConfiguration: Sendable {
         cache = try Self.cache(env)
         shutdownTimeout = try env.duration("SERVER_SHUTDOWN_TIMEOUT", default: shutdownTimeout)
         health = try HealthThresholds(env, locations: storage.locations.map(\.name))
+        files = try Self.files(env)
+        assetsCacheTTL = try env.duration("ASSETS_CACHE_TTL", default: assetsCacheTTL)
+    }
+
+    static func files(_ env: EnvironmentSource) throws -> FilesConfiguration {
+        var files = FilesConfiguration()
+        if env["FILES_MAX_UPLOAD_SIZE"] != nil {
+            files.maxUploadSize = Int64(try env.bytes("FILES_MAX_UPLOAD_SIZE", default: 0))
+        }
+        if let list = env.list("FILES_MIME_TYPE_ALLOW_LIST"), !list.isEmpty { files.mimeTypeAllowList = list.map { $0.lowercased() } }
+        if let list = env.list("IMPORT_IP_DENY_LIST") { files.importDenyList = list }
+        files.importMaxRedirects = try env.int("IMPORT_MAX_REDIRECTS", default: files.importMaxRedirects, range: 0...20)
+        files.importTimeoutMilliseconds = Int(try env.duration("IMPORT_TIMEOUT", default: 30) * 1000)
+        return files
     }
 
     static func database(_ env: EnvironmentSource, dataPath: String) throws -> DatabaseConfiguration {

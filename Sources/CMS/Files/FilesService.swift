@@ -1,0 +1,161 @@
+import Database
+import Foundation
+import Storage
+
+/// Where an asset's original lives, for serving it.
+public struct AssetSource: Sendable {
+    public let driver: any StorageDriver
+    public let key: String
+    public let type: String?
+    public let filenameDownload: String
+}
+
+/// `directus_files`: uploads streamed to a storage location, imports, metadata, deletion of the bytes with the row.
+public final class FilesService: Sendable {
+    public let store: CollectionStore
+    private let database: any Database
+    private let storage: StorageLocations
+    private let inspector: any ImageInspector
+    let configuration: FilesConfiguration
+
+    /// Fields a caller may set on upload or PATCH; the rest are Depot's to fill.
+    static let writable: Set<String> = [
+        "title", "description", "tags", "location", "folder", "filename_download", "focal_point_x", "focal_point_y",
+        "metadata", "charset", "duration", "embed",
+    ]
+
+    public init(database: any Database, storage: StorageLocations, inspector: any ImageInspector, configuration: FilesConfiguration) {
+        self.database = database
+        self.storage = storage
+        self.inspector = inspector
+        self.configuration = configuration
+        self.store = CollectionStore(schema: .system("directus_files"), database: database)
+    }
+
+    /// Streams one uploaded file to storage and records it; returns its id. `metadata` holds the form fields
+    /// sent before the file (strings, as multipart carries them). Nothing is left behind on failure.
+    public func upload(_ accountability: Accountability, metadata: [(String, String)], filename: String?,
+                       declaredType: String?, body: ByteStream) async throws -> String {
+        var values = try formValues(metadata.filter { $0.0 != "storage" && $0.0 != "type" })
+        let location = metadata.last { $0.0 == "storage" }?.1 ?? storage.defaultName
+        let driver = try storage.driver(location)
+        let id = RandomToken.uuid()
+        let name = values.first { $0.0 == "filename_download" }?.1.string ?? filename ?? id
+        let ingest = IngestStream(body, limit: configuration.maxUploadSize)
+        let head = try await ingest.head()
+        let type = MediaTypeSniffer.resolve(head: head, declared: declaredType, filename: name)
+        guard configuration.allows(type) else {
+            throw CMSError(code: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported media type \"\(type)\".")
+        }
+        let ext = MediaTypeSniffer.fileExtension(name) ?? MediaTypeSniffer.defaultExtension(type)
+        let key = ext.map { "\(id).\($0)" } ?? id
+        let stored = try await write(ingest, to: key, driver: driver, type: type)
+        let dimensions = type.hasPrefix("image/") ? await inspector.dimensions(prefix: ingest.prefix) : nil
+
+        values.removeAll { $0.0 == "filename_download" }
+        values += [
+            ("id", .text(id)), ("storage", .text(location)), ("filename_disk", .text(key)),
+            ("filename_download", .text(name)), ("type", .text(type)), ("filesize", .integer(stored.size)),
+            ("uploaded_by", accountability.user.map(DatabaseValue.text) ?? .null), ("uploaded_on", .timestamp(Date())),
+        ]
+        if !values.contains(where: { $0.0 == "title" }) { values.append(("title", .text(Self.title(from: name)))) }
+        if let dimensions { values += [("width", .integer(Int64(dimensions.width))), ("height", .integer(Int64(dimensions.height)))] }
+        if !values.contains(where: { $0.0 == "metadata" }), let sha = stored.sha256 {
+            values.append(("metadata", .text("{\"sha256\":\"\(sha)\"}")))
+        }
+        let row = values
+        do {
+            try await database.transaction { [store] in try store.insert(row, on: $0) }
+        } catch {
+            try? await driver.delete(key)
+            throw error
+        }
+        return id
+    }
+
+    /// Replaces a file's bytes (same key: readers see the old or the new file, never a mix) and drops its derivatives.
+    public func replace(_ id: String, accountability: Accountability, metadata: [(String, String)], filename: String?,
+                        declaredType: String?, body: ByteStream) async throws {
+        guard let current = try await database.query("SELECT storage, filename_disk, filename_download FROM directus_files WHERE id = ?", [.text(id)]).first,
+              let location = current["storage"].string, let key = current["filename_disk"].string else { throw CMSError.forbidden }
+        let driver = try storage.driver(location)
+        var values = try formValues(metadata.filter { $0.0 != "storage" && $0.0 != "type" })
+        let name = filename ?? current["filename_download"].string ?? key
+        let ingest = IngestStream(body, limit: configuration.maxUploadSize)
+        let type = MediaTypeSniffer.resolve(head: try await ingest.head(), declared: declaredType, filename: name)
+        guard configuration.allows(type) else {
+            throw CMSError(code: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported media type \"\(type)\".")
+        }
+        let stored = try await write(ingest, to: key, driver: driver, type: type)
+        let dimensions = type.hasPrefix("image/") ? await inspector.dimensions(prefix: ingest.prefix) : nil
+        values += [
+            ("type", .text(type)), ("filesize", .integer(stored.size)),
+            ("width", dimensions.map { .integer(Int64($0.width)) } ?? .null), ("height", dimensions.map { .integer(Int64($0.height)) } ?? .null),
+            ("modified_by", accountability.user.map(DatabaseValue.text) ?? .null), ("modified_on", .timestamp(Date())),
+        ]
+        if let filename, !values.contains(where: { $0.0 == "filename_download" }) { values.append(("filename_download", .text(filename))) }
+        let row = values
+        try await database.transaction { [store] in try store.update(id, row, on: $0) }
+        try await driver.deletePrefix("\(id)__")
+    }
+
+    /// Updates metadata from a JSON object.
+    public func update(_ id: String, accountability: Accountability, payload: JSONValue) async throws {
+        var values = try store.values(payload, writable: Self.writable)
+        values += [("modified_by", accountability.user.map(DatabaseValue.text) ?? .null), ("modified_on", .timestamp(Date()))]
+        let row = values
+        let changed = try await database.transaction { [store] in try store.update(id, row, on: $0) }
+        guard changed > 0 else { throw CMSError.forbidden }
+    }
+
+    /// Deletes the rows, then each file's original and derivatives. Unknown ids → FORBIDDEN, nothing deleted.
+    public func delete(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        let marks = ids.map { _ in "?" }.joined(separator: ", ")
+        let rows = try await database.query("SELECT id, storage FROM directus_files WHERE id IN (\(marks))", ids.map(DatabaseValue.text))
+        guard rows.count == Set(ids).count else { throw CMSError.forbidden }
+        try await database.transaction { [store] in try store.delete(ids, on: $0) }
+        for row in rows {
+            guard let id = row["id"].string, let location = row["storage"].string else { continue }
+            // Every object of a file starts with its id: the original `<id>.<ext>` and derivatives `<id>__…`.
+            try await storage.driver(location).deletePrefix(id)
+        }
+    }
+
+    /// The stored original of a file, or nil when there is no such file.
+    public func asset(_ id: String) async throws -> AssetSource? {
+        guard UUID(uuidString: id) != nil,
+              let row = try await database.query("SELECT storage, filename_disk, filename_download, type FROM directus_files WHERE id = ?", [.text(id.lowercased())]).first,
+              let location = row["storage"].string, let key = row["filename_disk"].string else { return nil }
+        return AssetSource(driver: try storage.driver(location), key: key, type: row["type"].string,
+                           filenameDownload: row["filename_download"].string ?? key)
+    }
+
+    private func write(_ ingest: IngestStream, to key: String, driver: any StorageDriver, type: String) async throws -> StoredObject {
+        do {
+            return try await driver.write(key, body: ingest.stream(), options: WriteOptions(contentType: type))
+        } catch StorageError.tooLarge(let limit) {
+            throw CMSError(code: "CONTENT_TOO_LARGE", status: 413, message: "Uploaded content is too large (limit \(limit) bytes).")
+        } catch let error as StorageError {
+            throw CMSError.serviceUnavailable("storage", "\(error)")
+        }
+    }
+
+    /// Multipart form fields as column values: strings converted by the field's type (JSON fields parsed).
+    private func formValues(_ fields: [(String, String)]) throws(CMSError) -> [(String, DatabaseValue)] {
+        var pairs: [(String, JSONValue)] = []
+        for (name, text) in fields {
+            let kind = store.schema.field(name)?.kind
+            if kind == .json || kind == .integer, let parsed = try? JSONValue.parse(Array(text.utf8)) { pairs.append((name, parsed)) }
+            else { pairs.append((name, .string(text))) }
+        }
+        return try store.values(.object(pairs), writable: Self.writable)
+    }
+
+    /// "my-holiday_photo.jpg" → "My Holiday Photo" (Directus's title formatting, simplified).
+    static func title(from filename: String) -> String {
+        let base = filename.lastIndex(of: ".").map { String(filename[..<$0]) } ?? filename
+        return base.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ")
+            .split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,44 @@
+import Database
+
+/// `directus_folders`: a tree by `parent`.
+public final class FoldersService: Sendable {
+    public let store: CollectionStore
+    private let database: any Database
+    static let writable: Set<String> = ["id", "name", "parent"]
+
+    public init(database: any Database) {
+        self.database = database
+        self.store = CollectionStore(schema: .system("directus_folders"), database: database)
+    }
+
+    public func create(_ payload: JSONValue) async throws -> String {
+        var values = try store.values(payload, writable: Self.writable)
+        guard values.contains(where: { $0.0 == "name" && !$0.1.isNull }) else { throw CMSError.invalidPayload("\"name\" is required") }
+        let id = values.first { $0.0 == "id" }?.1.string ?? RandomToken.uuid()
+        values.removeAll { $0.0 == "id" }
+        let row = [("id", DatabaseValue.text(id))] + values
+        try await database.transaction { [store] in try store.insert(row, on: $0) }
+        return id
+    }
+
+    public func update(_ id: String, _ payload: JSONValue) async throws {
+        let values = try store.values(payload, writable: Self.writable.subtracting(["id"]))
+        if values.contains(where: { $0.0 == "parent" && $0.1.string == id }) { throw CMSError.invalidPayload("A folder can't be its own parent") }
+        let changed = try await database.transaction { [store] in try store.update(id, values, on: $0) }
+        guard changed > 0 else { throw CMSError.forbidden }
+    }
+
+    /// Deletes folders; their files and subfolders move to the root, as in Directus.
+    public func delete(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        let marks = ids.map { _ in "?" }.joined(separator: ", ")
+        let binds = ids.map(DatabaseValue.text)
+        let found = try await database.query("SELECT id FROM directus_folders WHERE id IN (\(marks))", binds)
+        guard found.count == Set(ids).count else { throw CMSError.forbidden }
+        try await database.transaction { [store] connection in
+            try connection.execute("UPDATE directus_files SET folder = NULL WHERE folder IN (\(marks))", binds)
+            try connection.execute("UPDATE directus_folders SET parent = NULL WHERE parent IN (\(marks))", binds)
+            try store.delete(ids, on: connection)
+        }
+    }
+}

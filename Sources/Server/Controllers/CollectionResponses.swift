@@ -1,0 +1,46 @@
+import CMS
+import Hummingbird
+
+extension Request {
+    /// Query parameters, first value of each.
+    var queryParameters: [String: String] {
+        var out: [String: String] = [:]
+        for (key, value) in uri.queryParameters where out[String(key)] == nil { out[String(key)] = String(value) }
+        return out
+    }
+
+    /// Keys for a batch delete: `["a","b"]` or `{"keys": [...]}`.
+    func deleteKeys(limit: Int) async throws -> [String] {
+        let payload = try await jsonBody(limit: limit)
+        let list: JSONValue = payload["keys"] ?? payload
+        guard case .array(let items) = list else { throw CMSError.invalidPayload("Body must be an array of keys or {\"keys\": [...]}") }
+        return try items.map { item throws(CMSError) in
+            guard let key = item.stringValue else { throw CMSError.invalidPayload("Keys must be strings") }
+            return key
+        }
+    }
+}
+
+/// The read side shared by collection routes: list with query + meta, and one item by key.
+struct CollectionReads {
+    let store: CollectionStore
+
+    func list(_ request: Request) async throws -> Response {
+        let query = try QueryParser.parse(request.queryParameters, schema: store.schema)
+        let (data, meta) = try await store.readMany(query)
+        var body: [(String, JSONValue)] = [("data", data)]
+        if let meta { body.append(("meta", meta)) }
+        return JSONResponse.make(.object(body))
+    }
+
+    func one(_ key: String, _ request: Request) async throws -> Response {
+        JSONResponse.data(try await item(key, request))
+    }
+
+    func item(_ key: String, _ request: Request) async throws -> JSONValue {
+        let query = try QueryParser.parse(request.queryParameters, schema: store.schema)
+        // An unknown key is FORBIDDEN, as in Directus: existence is never revealed.
+        guard let item = try await store.readOne(key, fields: query.fields) else { throw CMSError.forbidden }
+        return item
+    }
+}

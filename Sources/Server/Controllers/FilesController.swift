@@ -1,0 +1,77 @@
+import CMS
+import Hummingbird
+import Storage
+
+/// `/files`: multipart uploads streamed to storage, imports, metadata and deletion.
+struct FilesController {
+    let files: FilesService
+    let http: CurlSession
+    let maxPayloadSize: Int
+
+    func register(on router: Router<DepotRequestContext>) {
+        let reads = CollectionReads(store: files.store)
+        router.get("/files") { request, _ in try await reads.list(request) }
+        router.get("/files/:id") { request, context in try await reads.one(try context.parameters.require("id"), request) }
+        router.post("/files") { request, context in
+            guard let form = MultipartFormReader(request) else { throw Self.notMultipart }
+            var ids: [String] = []
+            var fields: [(String, String)] = []
+            while let part = try await form.nextPart() {
+                if part.filename == nil {
+                    fields.append((part.name ?? "", try await form.partText()))
+                    continue
+                }
+                ids.append(try await files.upload(context.accountability, metadata: fields, filename: part.filename,
+                                                  declaredType: part.contentType, body: form.partStream()))
+            }
+            guard !ids.isEmpty else { throw CMSError.invalidPayload("No file was uploaded") }
+            let items = try await ids.asyncMap { try await reads.item($0, request) }
+            return JSONResponse.data(items.count == 1 ? items[0] : .array(items))
+        }
+        router.post("/files/import") { request, context in
+            let payload = try await request.jsonBody(limit: maxPayloadSize)
+            guard let url = payload["url"]?.stringValue else { throw CMSError.invalidPayload("\"url\" is required") }
+            let id = try await files.importFile(context.accountability, url: url, data: payload["data"], http: http)
+            return JSONResponse.data(try await reads.item(id, request))
+        }
+        router.patch("/files/:id") { request, context in
+            let id = try context.parameters.require("id")
+            if let form = MultipartFormReader(request) {
+                var fields: [(String, String)] = []
+                while let part = try await form.nextPart() {
+                    if part.filename == nil {
+                        fields.append((part.name ?? "", try await form.partText()))
+                        continue
+                    }
+                    try await files.replace(id, accountability: context.accountability, metadata: fields, filename: part.filename,
+                                            declaredType: part.contentType, body: form.partStream())
+                    fields = []
+                }
+                if !fields.isEmpty { try await files.update(id, accountability: context.accountability, payload: .object(fields.map { ($0.0, .string($0.1)) })) }
+            } else {
+                try await files.update(id, accountability: context.accountability, payload: try await request.jsonBody(limit: maxPayloadSize))
+            }
+            return try await reads.one(id, request)
+        }
+        router.delete("/files/:id") { _, context in
+            try await files.delete([try context.parameters.require("id")])
+            return JSONResponse.noContent
+        }
+        router.delete("/files") { request, _ in
+            try await files.delete(try await request.deleteKeys(limit: maxPayloadSize))
+            return JSONResponse.noContent
+        }
+    }
+
+    static let notMultipart = CMSError(code: "UNSUPPORTED_MEDIA_TYPE", status: 415,
+                                       message: "Unsupported media type: uploads are multipart/form-data.")
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(count)
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
+}

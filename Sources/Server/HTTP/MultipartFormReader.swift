@@ -1,0 +1,119 @@
+import CMS
+import Hummingbird
+import MultipartKit
+import NIOCore
+import Storage
+
+/// Reads a `multipart/form-data` body part by part, pulling the request body only as fast as the consumer of
+/// the current part reads it: a file part streams to storage with nothing but a chunk or two in memory.
+final class MultipartFormReader: @unchecked Sendable {
+    /// A part's headers, known once its body begins.
+    struct Part {
+        let name: String?
+        let filename: String?
+        let contentType: String?
+    }
+
+    private enum Event {
+        case header(String, String)
+        case body(ByteBuffer)
+        case end
+    }
+
+    private var body: RequestBody.AsyncIterator
+    private let parser: MultipartParser
+    private var events: [Event] = []
+    private var headers: [(String, String)] = []
+    private var inBody = false
+    private var finished = false
+
+    /// nil when the content type is not multipart or has no boundary.
+    init?(_ request: Request) {
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
+              let boundary = Self.boundary(type) else { return nil }
+        self.body = request.body.makeAsyncIterator()
+        self.parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { [unowned self] name, value in events.append(.header(name, value)) }
+        parser.onBody = { [unowned self] buffer in events.append(.body(buffer)) }
+        parser.onPartComplete = { [unowned self] in events.append(.end) }
+    }
+
+    /// The next part's headers, or nil after the last part.
+    func nextPart() async throws -> Part? {
+        while let event = try await nextEvent() {
+            switch event {
+            case .header(let name, let value): headers.append((name.lowercased(), value))
+            case .body(let chunk):
+                events.insert(.body(chunk), at: 0)
+                return startPart()
+            case .end:
+                events.insert(.end, at: 0)
+                return startPart()
+            }
+        }
+        return nil
+    }
+
+    /// The next chunk of the current part, nil at its end.
+    func nextChunk() async throws -> ByteBuffer? {
+        guard inBody else { return nil }
+        guard let event = try await nextEvent() else { throw CMSError.invalidPayload("Multipart body ended inside a part") }
+        switch event {
+        case .body(let chunk): return chunk
+        case .end:
+            inBody = false
+            return nil
+        case .header: throw CMSError.invalidPayload("Malformed multipart body")
+        }
+    }
+
+    /// The current part's bytes as a stream.
+    func partStream() -> ByteStream { ByteStream(unfolding: { try await self.nextChunk() }) }
+
+    /// The current part's bytes as text, refusing more than `limit` bytes (form fields are small).
+    func partText(limit: Int = 1 << 20) async throws -> String {
+        var text = ByteBuffer()
+        while var chunk = try await nextChunk() {
+            guard text.readableBytes + chunk.readableBytes <= limit else { throw CMSError.invalidPayload("A form field is too large") }
+            text.writeBuffer(&chunk)
+        }
+        return String(buffer: text)
+    }
+
+    private func startPart() -> Part {
+        inBody = true
+        let disposition = headers.last { $0.0 == "content-disposition" }?.1 ?? ""
+        let part = Part(name: Self.parameter("name", in: disposition), filename: Self.parameter("filename", in: disposition),
+                        contentType: headers.last { $0.0 == "content-type" }?.1)
+        headers = []
+        return part
+    }
+
+    private func nextEvent() async throws -> Event? {
+        while events.isEmpty {
+            guard !finished else { return nil }
+            guard let chunk = try await body.next() else {
+                finished = true
+                return nil
+            }
+            do { try parser.execute(chunk) } catch { throw CMSError.invalidPayload("Malformed multipart body") }
+        }
+        return events.removeFirst()
+    }
+
+    static func boundary(_ contentType: String) -> String? {
+        parameter("boundary", in: contentType).flatMap { $0.isEmpty || $0.count > 200 ? nil : $0 }
+    }
+
+    /// `name="value"` or `name=value` from a header such as Content-Disposition.
+    static func parameter(_ name: String, in header: String) -> String? {
+        for piece in header.split(separator: ";") {
+            let pair = piece.trimmingCharacters(in: .whitespaces)
+            guard pair.lowercased().hasPrefix(name + "=") else { continue }
+            var value = String(pair.dropFirst(name.count + 1))
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            return value.replacingOccurrences(of: "\\\"", with: "\"")
+        }
+        return nil
+    }
+}
