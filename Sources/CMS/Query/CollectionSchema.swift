@@ -24,11 +24,15 @@ public struct CollectionSchema: Sendable {
 
     public func field(_ name: String) -> FieldSchema? { fields.first { $0.name == name } }
 
+    /// Text columns that hold JSON (Directus's `cast-json` special).
+    static let castJSON: Set<String> = ["directus_files.tags"]
+
     /// The schema of a `directus_*` table, from the migration that creates it.
     public static func system(_ table: String) -> CollectionSchema {
         let spec = SystemTables.all.first { $0.name == table }!
         let fields = spec.columns.map { column in
-            FieldSchema(name: column.name, kind: Kind(column.type), nullable: column.nullable)
+            let kind = castJSON.contains("\(table).\(column.name)") ? .json : Kind(column.type)
+            return FieldSchema(name: column.name, kind: kind, nullable: column.nullable)
         }
         return CollectionSchema(name: table, fields: fields, primaryKey: spec.columns.first { $0.primary }?.name ?? "id")
     }
