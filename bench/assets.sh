@@ -12,7 +12,7 @@ command -v nginx >/dev/null || apt-get install -y -q nginx-light >/dev/null
 swift build -c release --product depot >/dev/null
 bin=$PWD/.build/release/depot
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-dir=$(mktemp -d); depot_port=$(free_port); nginx_port=$(free_port)
+dir=$(mktemp -d); chmod 755 "$dir"; depot_port=$(free_port); nginx_port=$(free_port)   # nginx workers must read it
 cleanup() { kill "$depot_pid" 2>/dev/null || true; nginx -p "$dir" -c "$dir/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 

@@ -41,16 +41,11 @@ public final class FilesService: Sendable {
         let driver = try storage.driver(location)
         let id = RandomToken.uuid()
         let name = values.first { $0.0 == "filename_download" }?.1.string ?? filename ?? id
-        let ingest = IngestStream(body, limit: configuration.maxUploadSize)
-        let head = try await ingest.head()
-        let type = MediaTypeSniffer.resolve(head: head, declared: declaredType, filename: name)
-        guard configuration.allows(type) else {
-            throw CMSError(code: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported media type \"\(type)\".")
+        let (type, stored, dimensions) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver) { type in
+            let ext = MediaTypeSniffer.fileExtension(name) ?? MediaTypeSniffer.defaultExtension(type)
+            return ext.map { "\(id).\($0)" } ?? id
         }
-        let ext = MediaTypeSniffer.fileExtension(name) ?? MediaTypeSniffer.defaultExtension(type)
-        let key = ext.map { "\(id).\($0)" } ?? id
-        let stored = try await write(ingest, to: key, driver: driver, type: type)
-        let dimensions = type.hasPrefix("image/") ? await inspector.dimensions(prefix: ingest.prefix) : nil
+        let key = stored.key
 
         values.removeAll { $0.0 == "filename_download" }
         values += [
@@ -81,13 +76,7 @@ public final class FilesService: Sendable {
         let driver = try storage.driver(location)
         var values = try formValues(metadata.filter { $0.0 != "storage" && $0.0 != "type" })
         let name = filename ?? current["filename_download"].string ?? key
-        let ingest = IngestStream(body, limit: configuration.maxUploadSize)
-        let type = MediaTypeSniffer.resolve(head: try await ingest.head(), declared: declaredType, filename: name)
-        guard configuration.allows(type) else {
-            throw CMSError(code: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported media type \"\(type)\".")
-        }
-        let stored = try await write(ingest, to: key, driver: driver, type: type)
-        let dimensions = type.hasPrefix("image/") ? await inspector.dimensions(prefix: ingest.prefix) : nil
+        let (type, stored, dimensions) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver) { _ in key }
         values += [
             ("type", .text(type)), ("filesize", .integer(stored.size)),
             ("width", dimensions.map { .integer(Int64($0.width)) } ?? .null), ("height", dimensions.map { .integer(Int64($0.height)) } ?? .null),
@@ -129,6 +118,20 @@ public final class FilesService: Sendable {
               let location = row["storage"].string, let key = row["filename_disk"].string else { return nil }
         return AssetSource(driver: try storage.driver(location), key: key, type: row["type"].string,
                            filenameDownload: row["filename_download"].string ?? key)
+    }
+
+    /// Sniffs the type from the first bytes (refusing types outside the allow list before anything is stored),
+    /// streams the bytes to the key chosen for that type, and reads image dimensions from the first bytes.
+    private func ingest(_ body: ByteStream, declaredType: String?, filename: String, driver: any StorageDriver,
+                        key: (String) -> String) async throws -> (String, StoredObject, (width: Int, height: Int)?) {
+        let ingest = IngestStream(body, limit: configuration.maxUploadSize)
+        let type = MediaTypeSniffer.resolve(head: try await ingest.head(), declared: declaredType, filename: filename)
+        guard configuration.allows(type) else {
+            throw CMSError(code: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported media type \"\(type)\".")
+        }
+        let stored = try await write(ingest, to: key(type), driver: driver, type: type)
+        let dimensions = type.hasPrefix("image/") ? await inspector.dimensions(prefix: ingest.prefix) : nil
+        return (type, stored, dimensions)
     }
 
     private func write(_ ingest: IngestStream, to key: String, driver: any StorageDriver, type: String) async throws -> StoredObject {
