@@ -51,9 +51,21 @@ public final class LocalDriver: StorageDriver {
         }
         var digest = StreamDigest()
         do {
-            for try await chunk in body where chunk.readableBytes > 0 {
+            // Small chunks (a multipart parser splits at every possible boundary) are gathered so that each
+            // trip to the file thread writes at least a chunk's worth.
+            var pending = ByteBuffer()
+            for try await var chunk in body where chunk.readableBytes > 0 {
                 digest.update(chunk)
-                try await threads.runIfActive { try Self.writeAll(fd, chunk) }
+                pending.writeBuffer(&chunk)
+                if pending.readableBytes >= Self.chunkSize {
+                    let full = pending
+                    pending = ByteBuffer()
+                    try await threads.runIfActive { try Self.writeAll(fd, full) }
+                }
+            }
+            if pending.readableBytes > 0 {
+                let rest = pending
+                try await threads.runIfActive { try Self.writeAll(fd, rest) }
             }
             try Task.checkCancellation()
             var stored = try await threads.runIfActive {
