@@ -63,7 +63,7 @@ enum AssetHeaders {
             .contentType: type,
             .acceptRanges: "bytes",
             .eTag: object.etag,
-            .lastModified: httpDate(object.lastModified),
+            .lastModified: HTTPDate.format(object.lastModified),
             .cacheControl: "\(anonymous ? "public" : "private"), max-age=\(Int(cacheTTL))",
             .contentDisposition: disposition(download ? "attachment" : "inline", filename: source.filenameDownload),
         ]
@@ -81,7 +81,7 @@ enum AssetHeaders {
             let tags = ifNoneMatch.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             return tags.contains("*") || tags.contains { weakless($0) == weakless(object.etag) }
         }
-        if let since = headers[.ifModifiedSince].flatMap(parseHTTPDate) {
+        if let since = headers[.ifModifiedSince].flatMap(HTTPDate.parse) {
             return object.lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
         }
         return false
@@ -91,7 +91,7 @@ enum AssetHeaders {
     static func matches(ifRange: String, object: StoredObject) -> Bool {
         let value = ifRange.trimmingCharacters(in: .whitespaces)
         if value.hasPrefix("\"") { return value == object.etag }
-        if let date = parseHTTPDate(value) { return object.lastModified.timeIntervalSince1970.rounded(.down) <= date.timeIntervalSince1970 }
+        if let date = HTTPDate.parse(value) { return object.lastModified.timeIntervalSince1970.rounded(.down) <= date.timeIntervalSince1970 }
         return false
     }
 
@@ -102,18 +102,6 @@ enum AssetHeaders {
         let ascii = String(filename.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
         let encoded = filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ascii
         return "\(kind); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
-    }
-
-    static func httpDate(_ date: Date) -> String { formatter().string(from: date) }
-
-    static func parseHTTPDate(_ text: String) -> Date? { formatter().date(from: text) }
-
-    private static func formatter() -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter
     }
 }
 

@@ -15,12 +15,7 @@ struct FilesController {
         router.post("/files") { request, context in
             guard let form = MultipartFormReader(request) else { throw Self.notMultipart }
             var ids: [String] = []
-            var fields: [(String, String)] = []
-            while let part = try await form.nextPart() {
-                if part.filename == nil {
-                    fields.append((part.name ?? "", try await form.partText()))
-                    continue
-                }
+            try await form.forEachFile { fields, part in
                 ids.append(try await files.upload(context.accountability, metadata: fields, filename: part.filename,
                                                   declaredType: part.contentType, body: form.partStream()))
             }
@@ -37,15 +32,9 @@ struct FilesController {
         router.patch("/files/:id") { request, context in
             let id = try context.parameters.require("id")
             if let form = MultipartFormReader(request) {
-                var fields: [(String, String)] = []
-                while let part = try await form.nextPart() {
-                    if part.filename == nil {
-                        fields.append((part.name ?? "", try await form.partText()))
-                        continue
-                    }
+                let fields = try await form.forEachFile { fields, part in
                     try await files.replace(id, accountability: context.accountability, metadata: fields, filename: part.filename,
                                             declaredType: part.contentType, body: form.partStream())
-                    fields = []
                 }
                 if !fields.isEmpty { try await files.update(id, accountability: context.accountability, payload: .object(fields.map { ($0.0, .string($0.1)) })) }
             } else {

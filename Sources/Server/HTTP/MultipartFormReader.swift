@@ -67,6 +67,25 @@ final class MultipartFormReader: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` for each file part with every form field sent before it (Directus's order: fields, then
+    /// file); returns the fields that followed the last file.
+    @discardableResult
+    func forEachFile(_ body: ([(String, String)], Part) async throws -> Void) async throws -> [(String, String)] {
+        var fields: [(String, String)] = []
+        var trailing: [(String, String)] = []
+        while let part = try await nextPart() {
+            if part.filename == nil {
+                let field = (part.name ?? "", try await partText())
+                fields.append(field)
+                trailing.append(field)
+            } else {
+                try await body(fields, part)
+                trailing = []
+            }
+        }
+        return trailing
+    }
+
     /// The current part's bytes as a stream.
     func partStream() -> ByteStream { ByteStream(unfolding: { try await self.nextChunk() }) }
 

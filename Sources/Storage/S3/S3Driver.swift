@@ -90,7 +90,7 @@ public final class S3Driver: StorageDriver {
         if head.status == 404 { return nil }
         guard head.status == 200 else { throw failure(head, body) }
         return StoredObject(key: key, size: Int64(head.header("Content-Length") ?? "") ?? 0,
-                            lastModified: head.header("Last-Modified").flatMap(Self.parseHTTPDate) ?? Date(),
+                            lastModified: head.header("Last-Modified").flatMap(HTTPDate.parse) ?? Date(),
                             etag: head.header("ETag") ?? "\"\"", contentType: head.header("Content-Type"))
     }
 
@@ -298,14 +298,6 @@ public final class S3Driver: StorageDriver {
         let code = S3XML.value("Code", in: text) ?? "HTTP \(head.status)"
         let message = S3XML.value("Message", in: text).map { ": \($0)" } ?? ""
         return .unavailable("S3 answered \(head.status) \(code)\(message)")
-    }
-
-    static func parseHTTPDate(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: text)
     }
 }
 
