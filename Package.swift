@@ -47,8 +47,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "Assets", dependencies: [
-            "CVips", "Storage",
+            "CVips", "Storage", "Database",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .target(name: "CMS", dependencies: [
             "Database", "Storage", "CArgon2",

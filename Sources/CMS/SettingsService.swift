@@ -1,10 +1,24 @@
 import Database
+import Foundation
+import Synchronization
 
 /// Project settings (`directus_settings`, a singleton row).
 public final class SettingsService: Sendable {
-    private let database: any Database
+    /// Checks a field's new value before it is written (e.g. asset presets); throws a CMSError to refuse it.
+    public typealias Validator = @Sendable (JSONValue) throws -> Void
 
-    public init(database: any Database) { self.database = database }
+    public let store: CollectionStore
+    private let database: any Database
+    private let validators: [String: Validator]
+    /// The transform settings read on every transformed asset request, kept briefly.
+    private let assetCache = Mutex<(value: AssetTransformSettings, until: Date)?>(nil)
+    private static let assetCacheTTL: TimeInterval = 2
+
+    public init(database: any Database, validators: [String: Validator] = [:]) {
+        self.database = database
+        self.validators = validators
+        self.store = CollectionStore(schema: .system("directus_settings"), database: database)
+    }
 
     /// The public project block of `/server/info`.
     public func projectInfo() async throws -> JSONValue {
@@ -17,4 +31,45 @@ public final class SettingsService: Sendable {
             return (column, value.string.map(JSONValue.string) ?? .null)
         })
     }
+
+    /// The settings object (`GET /settings`).
+    public func read(fields: [String]) async throws -> JSONValue {
+        var query = Query()
+        query.fields = fields
+        query.limit = 1
+        query.sort = [SortKey(field: "id", descending: false)]
+        guard case .array(let rows) = try await store.readMany(query).data, let row = rows.first else { return .object([]) }
+        return row
+    }
+
+    /// `PATCH /settings`: every field but `id` may change; validators see their field's value first.
+    public func update(_ payload: JSONValue) async throws {
+        guard case .object(let object, _) = payload else { throw CMSError.invalidPayload("Payload must be an object") }
+        for (field, validate) in validators { if let value = object[field] { try validate(value) } }
+        let writable = Set(store.schema.fields.map(\.name)).subtracting(["id"])
+        let values = try store.values(payload, writable: writable)
+        try await database.transaction { [store] connection in
+            guard let id = try connection.query("SELECT id FROM directus_settings ORDER BY id LIMIT 1").first?["id"].string else {
+                try store.insert(values, on: connection)
+                return
+            }
+            try store.update(id, values, on: connection)
+        }
+        assetCache.withLock { $0 = nil }
+    }
+
+    /// `storage_asset_transform` and the raw JSON of `storage_asset_presets`.
+    public func assetTransformSettings() async throws -> AssetTransformSettings {
+        if let cached = assetCache.withLock({ $0 }), cached.until > Date() { return cached.value }
+        let row = try await database.query("SELECT storage_asset_transform, storage_asset_presets FROM directus_settings ORDER BY id LIMIT 1").first
+        let value = AssetTransformSettings(transform: row?["storage_asset_transform"].string, presetsJSON: row?["storage_asset_presets"].string)
+        assetCache.withLock { $0 = (value, Date().addingTimeInterval(Self.assetCacheTTL)) }
+        return value
+    }
+}
+
+/// The two settings that govern image transforms, as stored.
+public struct AssetTransformSettings: Sendable, Equatable {
+    public let transform: String?
+    public let presetsJSON: String?
 }

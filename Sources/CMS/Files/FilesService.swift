@@ -4,11 +4,17 @@ import Storage
 
 /// Where an asset's original lives, for serving it.
 public struct AssetSource: Sendable {
+    public let id: String
+    public let storage: String
     public let driver: any StorageDriver
     public let key: String
     public let type: String?
     public let filenameDownload: String
+    public let focalPoint: (x: Double, y: Double)?
 }
+
+/// Called after a file's bytes were replaced or deleted, to drop what was made from them (image derivatives).
+public typealias FileContentRemoved = @Sendable (_ fileID: String) async throws -> Void
 
 /// `directus_files`: uploads streamed to a storage location, imports, metadata, deletion of the bytes with the row.
 public final class FilesService: Sendable {
@@ -16,6 +22,7 @@ public final class FilesService: Sendable {
     private let database: any Database
     private let storage: StorageLocations
     private let inspector: any ImageInspector
+    private let contentRemoved: FileContentRemoved
     let configuration: FilesConfiguration
 
     /// Fields a caller may set on upload or PATCH; the rest are Depot's to fill.
@@ -24,10 +31,12 @@ public final class FilesService: Sendable {
         "metadata", "charset", "duration", "embed",
     ]
 
-    public init(database: any Database, storage: StorageLocations, inspector: any ImageInspector, configuration: FilesConfiguration) {
+    public init(database: any Database, storage: StorageLocations, inspector: any ImageInspector, configuration: FilesConfiguration,
+                contentRemoved: @escaping FileContentRemoved = { _ in }) {
         self.database = database
         self.storage = storage
         self.inspector = inspector
+        self.contentRemoved = contentRemoved
         self.configuration = configuration
         self.store = CollectionStore(schema: .system("directus_files"), database: database)
     }
@@ -85,7 +94,7 @@ public final class FilesService: Sendable {
         if let filename, !values.contains(where: { $0.0 == "filename_download" }) { values.append(("filename_download", .text(filename))) }
         let row = values
         try await database.transaction { [store] in try store.update(id, row, on: $0) }
-        try await driver.deletePrefix("\(id)__")
+        try await contentRemoved(id)
     }
 
     /// Updates metadata from a JSON object.
@@ -101,23 +110,24 @@ public final class FilesService: Sendable {
     public func delete(_ ids: [String]) async throws {
         guard !ids.isEmpty else { return }
         let marks = ids.map { _ in "?" }.joined(separator: ", ")
-        let rows = try await database.query("SELECT id, storage FROM directus_files WHERE id IN (\(marks))", ids.map(DatabaseValue.text))
+        let rows = try await database.query("SELECT id, storage, filename_disk FROM directus_files WHERE id IN (\(marks))", ids.map(DatabaseValue.text))
         guard rows.count == Set(ids).count else { throw CMSError.forbidden }
         try await database.transaction { [store] in try store.delete(ids, on: $0) }
         for row in rows {
             guard let id = row["id"].string, let location = row["storage"].string else { continue }
-            // Every object of a file starts with its id: the original `<id>.<ext>` and derivatives `<id>__…`.
-            try await storage.driver(location).deletePrefix(id)
+            if let key = row["filename_disk"].string { try await storage.driver(location).delete(key) }
+            try await contentRemoved(id)
         }
     }
 
     /// The stored original of a file, or nil when there is no such file.
     public func asset(_ id: String) async throws -> AssetSource? {
         guard UUID(uuidString: id) != nil,
-              let row = try await database.query("SELECT storage, filename_disk, filename_download, type FROM directus_files WHERE id = ?", [.text(id.lowercased())]).first,
+              let row = try await database.query("SELECT storage, filename_disk, filename_download, type, focal_point_x, focal_point_y FROM directus_files WHERE id = ?", [.text(id.lowercased())]).first,
               let location = row["storage"].string, let key = row["filename_disk"].string else { return nil }
-        return AssetSource(driver: try storage.driver(location), key: key, type: row["type"].string,
-                           filenameDownload: row["filename_download"].string ?? key)
+        let focal = row["focal_point_x"].double.flatMap { x in row["focal_point_y"].double.map { (x: x, y: $0) } }
+        return AssetSource(id: id.lowercased(), storage: location, driver: try storage.driver(location), key: key, type: row["type"].string,
+                           filenameDownload: row["filename_download"].string ?? key, focalPoint: focal)
     }
 
     /// Sniffs the type from the first bytes (refusing types outside the allow list before anything is stored),

@@ -19,6 +19,11 @@ public enum Migrator {
                 try connection.execute("CREATE INDEX IF NOT EXISTS \(connection.dialect.quote(name)) ON \(connection.dialect.quote(table)) (\(cols))")
             }
         },
+        Migration(version: "20261122B", name: "Create depot_derivatives") { connection in
+            let d = connection.dialect
+            try connection.execute(SystemTables.derivatives.createSQL(d))
+            try connection.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(d.quote("depot_derivatives_file_hash_index")) ON \(d.quote("depot_derivatives")) (\(d.quote("file")), \(d.quote("hash")))")
+        },
     ]
 
     /// The migration record's own table, as Directus has it.

@@ -112,6 +112,14 @@ public enum SystemTables {
         ]),
     ]
 
+    /// Depot's own record of stored image derivatives (`<id>__<hash>.<ext>` beside each original), so that
+    /// serving one needs no storage listing and removing a file's derivatives lists nothing.
+    public static let derivatives = TableSpec("depot_derivatives", [
+        increments(), uuid("file").notNull(), string("hash", 64).notNull(), string("storage").notNull(),
+        string("key").notNull(), string("type").notNull(), bigInteger("filesize").notNull(), string("etag"),
+        integer("width"), integer("height"), timestamp("created_on").defaults(.now),
+    ])
+
     /// Indexes Directus relies on for its hot lookups.
     static let indexes: [(table: String, columns: [String])] = [
         ("directus_access", ["role"]), ("directus_access", ["user"]), ("directus_permissions", ["policy"]),

@@ -27,7 +27,9 @@ public enum DepotServer {
         UsersController(users: services.users, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         FilesController(files: services.files, http: services.storage.http, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         FoldersController(folders: services.folders, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
-        AssetsController(files: services.files, cacheTTL: configuration.assetsCacheTTL).register(on: router)
+        AssetsController(files: services.files, settings: services.settings, transformer: services.transformer,
+                         storage: services.storage, cacheTTL: configuration.assetsCacheTTL).register(on: router)
+        SettingsController(settings: services.settings, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         return router
     }
 

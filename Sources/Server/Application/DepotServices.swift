@@ -19,6 +19,7 @@ public final class DepotServices: Sendable {
     public let folders: FoldersService
     public let redis: RedisClient?
     public let vips: VipsRuntime
+    public let transformer: AssetTransformer
     public let curlVersion: String
     public let bootstrap: BootstrapService.Outcome
     let lifecycle = Lifecycle()
@@ -57,10 +58,14 @@ public final class DepotServices: Sendable {
         self.hasher = hasher
         self.authentication = AuthenticationService(database: database, hasher: hasher, configuration: configuration.auth, logger: logger)
         self.users = UsersService(database: database, hasher: hasher)
-        self.settings = SettingsService(database: database)
+        self.settings = SettingsService(database: database, validators: AssetSettingsValidation.validators(configuration.assets))
         self.storage = storage
+        let transformer = AssetTransformer(configuration: configuration.assets, database: database, logger: logger)
+        self.transformer = transformer
         self.files = FilesService(database: database, storage: storage, inspector: VipsImageInspector(vips: vips),
-                                  configuration: configuration.files)
+                                  configuration: configuration.files) { id in
+            try await transformer.removeDerivatives(fileID: id, driver: storage.driver)
+        }
         self.folders = FoldersService(database: database)
         self.redis = redis
         self.vips = vips
@@ -74,5 +79,6 @@ public final class DepotServices: Sendable {
         await hasher.shutdown()
         await storage.shutdown()
         await redis?.shutdown()
+        await transformer.shutdown()
     }
 }

@@ -88,6 +88,19 @@ public struct DepotConfiguration: Sendable {
         health = try HealthThresholds(env, locations: storage.locations.map(\.name))
         files = try Self.files(env)
         assetsCacheTTL = try env.duration("ASSETS_CACHE_TTL", default: assetsCacheTTL)
+        assets = try Self.assets(env)
+    }
+
+    static func assets(_ env: EnvironmentSource) throws -> AssetsConfiguration {
+        var assets = AssetsConfiguration()
+        assets.maxDimension = try env.int("ASSETS_TRANSFORM_IMAGE_MAX_DIMENSION", default: assets.maxDimension, range: 1...100_000)
+        assets.maxInputPixels = try env.int("ASSETS_TRANSFORM_MAX_INPUT_PIXELS", default: assets.maxInputPixels, range: 1...10_000_000_000)
+        assets.maxOperations = try env.int("ASSETS_TRANSFORM_MAX_OPERATIONS", default: assets.maxOperations, range: 0...1000)
+        assets.maxConcurrent = try env.int("ASSETS_TRANSFORM_MAX_CONCURRENT", default: assets.maxConcurrent, range: 1...1024)
+        assets.maxQueue = try env.int("ASSETS_TRANSFORM_MAX_QUEUE", default: assets.maxQueue, range: 0...100_000)
+        // Directus clamps the timeout to 1 s … 1 h.
+        assets.timeout = min(3600, max(1, try env.duration("ASSETS_TRANSFORM_TIMEOUT", default: assets.timeout)))
+        return assets
     }
 
     static func files(_ env: EnvironmentSource) throws -> FilesConfiguration {

@@ -1,13 +1,17 @@
+import Assets
 import CMS
 import Foundation
 import Hummingbird
 import NIOCore
 import Storage
 
-/// `/assets/:id` and `/assets/:id/:filename`: the original, streamed from its location, with the validators,
-/// ranges and cache headers a CDN in front of Depot relies on.
+/// `/assets/:id` and `/assets/:id/:filename`: the original, or a transformed derivative, streamed with the
+/// validators, ranges and cache headers a CDN in front of Depot relies on.
 struct AssetsController {
     let files: FilesService
+    let settings: SettingsService
+    let transformer: AssetTransformer
+    let storage: StorageLocations
     let cacheTTL: Double
 
     func register(on router: Router<DepotRequestContext>) {
@@ -20,10 +24,72 @@ struct AssetsController {
     func serve(_ request: Request, _ context: DepotRequestContext, includeBody: Bool) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let source = try await files.asset(id) else { throw CMSError.forbidden }
+        let query = request.queryParameters
+        let reply = Reply(request: request, includeBody: includeBody, download: query["download"] != nil,
+                          anonymous: context.accountability.user == nil, filename: source.filenameDownload)
+        if let (input, options) = try await transform(source, query: query) {
+            let accept = request.headers[.accept]
+            if let derivative = try await transformer.derivative(input, options: options, accept: accept) {
+                do {
+                    return try await respond(derivative, reply)
+                } catch MissingDerivative.gone {
+                    // Recorded, but removed from storage behind Depot's back: make it again.
+                    try await transformer.forget(derivative.record)
+                    guard let remade = try await transformer.derivative(input, options: options, accept: accept) else { throw CMSError.forbidden }
+                    return try await respond(remade, reply)
+                }
+            }
+        }
         guard let object = try await source.driver.stat(source.key) else { throw CMSError.forbidden }
+        let headers = reply.headers(type: source.type ?? object.contentType ?? "application/octet-stream", object: object, cacheTTL: cacheTTL)
+        return try await AssetResponse.make(request, headers: headers, object: object, includeBody: includeBody) { range in
+            try await source.driver.read(source.key, range: range)
+        }
+    }
 
-        var headers = AssetHeaders.make(source: source, object: object, download: request.uri.queryParameters["download"] != nil,
-                                        anonymous: context.accountability.user == nil, cacheTTL: cacheTTL)
+    /// What every answer to one request shares.
+    struct Reply {
+        let request: Request
+        let includeBody: Bool
+        let download: Bool
+        let anonymous: Bool
+        let filename: String
+
+        func headers(type: String, object: StoredObject, cacheTTL: Double) -> HTTPFields {
+            AssetHeaders.make(type: type, filename: filename, object: object, download: download, anonymous: anonymous, cacheTTL: cacheTTL)
+        }
+    }
+
+    private enum MissingDerivative: Error { case gone }
+
+    private func respond(_ derivative: Derivative, _ reply: Reply) async throws -> Response {
+        var headers = reply.headers(type: derivative.record.type, object: derivative.object, cacheTTL: cacheTTL)
+        if derivative.varyAccept { headers[.vary] = "Accept" }
+        headers[.serverTiming] = AssetHeaders.timing(derivative)
+        let driver = try storage.driver(derivative.record.storage)
+        return try await AssetResponse.make(reply.request, headers: headers, object: derivative.object, includeBody: reply.includeBody) { range in
+            if let bytes = derivative.bytes { return .bytes(bytes, range: range) }
+            guard let stream = try await driver.read(derivative.record.key, range: range) else { throw MissingDerivative.gone }
+            return stream
+        }
+    }
+
+    /// The transform the query asks for, checked against the settings and limits; nil when it asks for none.
+    private func transform(_ source: AssetSource, query: [String: String]) async throws -> (TransformSource, TransformOptions)? {
+        guard !TransformRequest.parameterNames.isDisjoint(with: query.keys) else { return nil }
+        let assetSettings = try AssetSettingsValidation.settings(try await settings.assetTransformSettings(), transformer.configuration)
+        guard let options = try TransformRequest.parse(query, settings: assetSettings, limits: transformer.configuration) else { return nil }
+        let input = TransformSource(fileID: source.id, storage: source.storage, driver: source.driver, key: source.key,
+                                    mediaType: source.type, focalPoint: source.focalPoint.map { FocalPoint(x: $0.x, y: $0.y) })
+        return (input, options)
+    }
+}
+
+/// Conditional requests, ranges and HEAD, the same for originals and derivatives.
+enum AssetResponse {
+    static func make(_ request: Request, headers: HTTPFields, object: StoredObject, includeBody: Bool,
+                     body: @escaping @Sendable (ClosedRange<Int64>?) async throws -> ByteStream?) async throws -> Response {
+        var headers = headers
         if AssetHeaders.notModified(request.headers, object: object) {
             return Response(status: .notModified, headers: headers)
         }
@@ -47,7 +113,7 @@ struct AssetsController {
         let length = bytes.map { $0.count } ?? Int(object.size)
         headers[.contentLength] = String(length)
         guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
-        guard let stream = try await source.driver.read(source.key, range: bytes) else { throw CMSError.forbidden }
+        guard let stream = try await body(bytes) else { throw CMSError.forbidden }
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: length) { writer in
             for try await chunk in stream { try await writer.write(chunk) }
             try await writer.finish(nil)
@@ -55,17 +121,27 @@ struct AssetsController {
     }
 }
 
+extension ByteStream {
+    /// Bytes in memory (a derivative just made), whole or one range.
+    static func bytes(_ bytes: [UInt8], range: ClosedRange<Int64>?) -> ByteStream {
+        let slice = range.map { bytes[Int($0.lowerBound)...Int($0.upperBound)] } ?? bytes[...]
+        return AsyncThrowingStream { continuation in
+            continuation.yield(ByteBuffer(bytes: slice))
+            continuation.finish()
+        }
+    }
+}
+
 /// The response headers of an asset and the conditional-request checks.
 enum AssetHeaders {
-    static func make(source: AssetSource, object: StoredObject, download: Bool, anonymous: Bool, cacheTTL: Double) -> HTTPFields {
-        let type = source.type ?? object.contentType ?? "application/octet-stream"
+    static func make(type: String, filename: String, object: StoredObject, download: Bool, anonymous: Bool, cacheTTL: Double) -> HTTPFields {
         var headers: HTTPFields = [
             .contentType: type,
             .acceptRanges: "bytes",
             .eTag: object.etag,
             .lastModified: HTTPDate.format(object.lastModified),
             .cacheControl: "\(anonymous ? "public" : "private"), max-age=\(Int(cacheTTL))",
-            .contentDisposition: disposition(download ? "attachment" : "inline", filename: source.filenameDownload),
+            .contentDisposition: disposition(download ? "attachment" : "inline", filename: filename),
         ]
         headers[.xContentTypeOptions] = "nosniff"
         // Markup a browser would execute must not run in the API's origin.
@@ -95,6 +171,17 @@ enum AssetHeaders {
         return false
     }
 
+    /// `Server-Timing`: whether the derivative came from storage, from this request's transform, or from one it
+    /// waited for (identical concurrent requests share a transform).
+    static func timing(_ derivative: Derivative) -> String {
+        let ms = String(format: "%.1f", derivative.duration * 1000)
+        switch derivative.origin {
+        case .stored: return "derivative;desc=\"stored\""
+        case .transformed: return "transform;dur=\(ms)"
+        case .shared: return "transform-shared;dur=\(ms)"
+        }
+    }
+
     static func weakless(_ tag: String) -> String { tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
 
     /// `inline; filename="photo.jpg"; filename*=UTF-8''ph%C3%B6to.jpg`
@@ -108,4 +195,5 @@ enum AssetHeaders {
 extension HTTPFields.Element.Name {
     static let xContentTypeOptions = Self("X-Content-Type-Options")!
     static let contentSecurityPolicy = Self("Content-Security-Policy")!
+    static let serverTiming = Self("Server-Timing")!
 }

@@ -1,17 +1,6 @@
 import CVips
 import Foundation
 
-/// How libvips runs inside Depot (`ASSETS_*`); the transform limits arrive with the transforms.
-public struct AssetsConfiguration: Sendable, Equatable {
-    /// libvips's own operation cache: bounded so that memory stays predictable.
-    public var vipsCacheMaxOperations: Int32 = 100
-    public var vipsCacheMaxMemory: Int = 64 * 1024 * 1024
-    /// Worker threads libvips uses inside one pipeline.
-    public var vipsConcurrency: Int32 = 1
-
-    public init() {}
-}
-
 public enum VipsError: Error, Sendable, CustomStringConvertible {
     case startup(String)
     case operation(String)
@@ -57,6 +46,26 @@ public struct VipsRuntime: Sendable {
             return nil
         }
         return (Int(width), Int(height))
+    }
+
+    /// A synthetic gradient image of exact geometry, encoded (for tests and benchmarks). Blocking.
+    public func testCard(width: Int, height: Int, bands: Int = 3, orientation: Int = 1, format: ImageFormat = .jpeg) throws -> [UInt8] {
+        var buffer: UnsafeMutableRawPointer?
+        var length = 0
+        guard depot_vips_test_card(Int32(width), Int32(height), Int32(bands), Int32(orientation), format.vipsCode, &buffer, &length) == 0,
+              let buffer else { throw VipsError.operation(Self.lastError()) }
+        defer { depot_vips_free(buffer) }
+        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
+    }
+
+    /// Header facts of an encoded image in memory (for tests and tools). Blocking.
+    public func describe(_ bytes: [UInt8]) throws -> (width: Int, height: Int, bands: Int, hasAlpha: Bool, loader: String, orientation: Int) {
+        try bytes.withUnsafeBytes { raw in
+            let image = try VipsImageHandle.open(bytes: raw)
+            let h = image.header
+            let loader = withUnsafeBytes(of: h.loader) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            return (Int(h.width), Int(h.height), Int(h.bands), h.has_alpha != 0, loader, Int(h.orientation))
+        }
     }
 
     static func lastError() -> String {

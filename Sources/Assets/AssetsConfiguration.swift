@@ -1,0 +1,34 @@
+/// How Depot transforms images (`ASSETS_TRANSFORM_*`) and how libvips runs inside it.
+public struct AssetsConfiguration: Sendable, Equatable {
+    /// `ASSETS_TRANSFORM_IMAGE_MAX_DIMENSION`: the largest `width`/`height` a request may ask for.
+    public var maxDimension = 6000
+    /// `ASSETS_TRANSFORM_MAX_INPUT_PIXELS`: sources with more pixels are refused from their header, never decoded.
+    public var maxInputPixels = 70_000_000
+    /// `ASSETS_TRANSFORM_MAX_OPERATIONS`: entries of `transforms` (presets are exempt).
+    public var maxOperations = 5
+    /// `ASSETS_TRANSFORM_TIMEOUT`, in seconds.
+    public var timeout = 7.5
+    /// `ASSETS_TRANSFORM_MAX_CONCURRENT`: transforms running at once, each on its own thread.
+    public var maxConcurrent = System.coreCount
+    /// `ASSETS_TRANSFORM_MAX_QUEUE`: transforms waiting for a thread before new ones get 503.
+    public var maxQueue = 64
+    /// Bytes of shrunk sources kept in memory so that other widths of a recent source skip the decode.
+    public var sourceCacheBytes = 96 * 1024 * 1024
+    /// Sources at most this large are read into memory from remote storage; larger ones go through a temporary file.
+    public var maxBufferedSource = 32 * 1024 * 1024
+    /// libvips's own operation cache: bounded so that memory stays predictable.
+    public var vipsCacheMaxOperations: Int32 = 0
+    public var vipsCacheMaxMemory: Int = 0
+    /// Worker threads libvips uses inside one pipeline; parallelism comes from running several transforms.
+    public var vipsConcurrency: Int32 = 1
+
+    public init() {}
+}
+
+enum System {
+    static var coreCount: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,162 @@
+import Database
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Storage
+import Synchronization
+
+/// The original a derivative is made from.
+public struct TransformSource: Sendable {
+    public let fileID: String
+    public let storage: String
+    public let driver: any StorageDriver
+    public let key: String
+    public let mediaType: String?
+    public let focalPoint: FocalPoint?
+
+    public init(fileID: String, storage: String, driver: any StorageDriver, key: String, mediaType: String?, focalPoint: FocalPoint?) {
+        self.fileID = fileID
+        self.storage = storage
+        self.driver = driver
+        self.key = key
+        self.mediaType = mediaType
+        self.focalPoint = focalPoint
+    }
+}
+
+/// A derivative ready to serve: from storage, or — for the requests that made it — from memory.
+public struct Derivative: Sendable {
+    public enum Origin: Sendable { case stored, transformed, shared }
+
+    public let record: DerivativeRecord
+    /// The encoded bytes when this request made (or waited for) the transform.
+    public let bytes: [UInt8]?
+    public let origin: Origin
+    public let varyAccept: Bool
+    /// Seconds the transform took (zero for stored derivatives).
+    public let duration: Double
+
+    public var object: StoredObject {
+        StoredObject(key: record.key, size: record.size, lastModified: record.created, etag: record.etag, contentType: record.type)
+    }
+}
+
+/// Makes derivatives once and serves them from storage afterwards: the options hash to a key, a record says
+/// whether the derivative exists, concurrent requests for a missing one share one transform, and transforms run
+/// on the bounded executor under the configured limits.
+public final class AssetTransformer: Sendable {
+    public let configuration: AssetsConfiguration
+    private let index: DerivativeIndex
+    private let executor: TransformExecutor
+    private let flights = SingleFlight<Derivative>()
+    private let pipeline: ImagePipeline
+    private let logger: Logger
+    /// Bumped when a file's derivatives are removed: a transform that started before does not record its result.
+    private let generations = Mutex<[String: Int]>([:])
+    private let transforms = Mutex(0)
+
+    public init(configuration: AssetsConfiguration, database: any Database, logger: Logger) {
+        self.configuration = configuration
+        self.index = DerivativeIndex(database: database)
+        self.executor = TransformExecutor(maxConcurrent: configuration.maxConcurrent, maxQueue: configuration.maxQueue)
+        self.pipeline = ImagePipeline(limits: configuration)
+        self.logger = logger
+    }
+
+    /// How many transforms this process has run (libvips pipelines, not served derivatives).
+    public var transformCount: Int { transforms.withLock { $0 } }
+
+    /// The derivative for `options`, or nil when the source is not an image the pipeline transforms (the original
+    /// is then served as it is). Throws AssetsError for refused or failed transforms.
+    public func derivative(_ source: TransformSource, options: TransformOptions, accept: String?) async throws -> Derivative? {
+        guard let format = source.mediaType.flatMap(ImageFormat.init(mediaType:)) else { return nil }
+        let resolved = options.resolve(source: format, storedFocalPoint: source.focalPoint, accept: accept)
+        let hash = resolved.hash
+        if let record = try await index.find(file: source.fileID, hash: hash), record.storage == source.storage {
+            return Derivative(record: record, bytes: nil, origin: .stored, varyAccept: resolved.varyAccept, duration: 0)
+        }
+        let (made, leader) = try await flights.run("\(source.fileID)/\(hash)") { [self] in
+            try await make(source, resolved, hash: hash)
+        }
+        return leader ? made : Derivative(record: made.record, bytes: made.bytes, origin: .shared, varyAccept: made.varyAccept,
+                                          duration: made.duration)
+    }
+
+    /// Drops a record whose object turned out to be missing from storage; the next request makes it again.
+    public func forget(_ record: DerivativeRecord) async throws {
+        try await index.remove(file: record.file, hash: record.hash)
+    }
+
+    /// Removes every derivative of a file (after a replace or a delete).
+    public func removeDerivatives(fileID: String, driver: (String) throws -> any StorageDriver) async throws {
+        generations.withLock { $0[fileID, default: 0] += 1 }
+        for record in try await index.all(file: fileID) {
+            try await driver(record.storage).delete(record.key)
+        }
+        try await index.remove(file: fileID)
+    }
+
+    public func shutdown() async { await executor.shutdown() }
+
+    private func make(_ source: TransformSource, _ resolved: ResolvedTransform, hash: String) async throws -> Derivative {
+        let generation = generations.withLock { $0[source.fileID, default: 0] }
+        let started = Date()
+        let (input, temporary) = try await input(for: source)
+        defer { if let temporary { unlink(temporary) } }
+        let deadline = VipsClock.deadline(after: configuration.timeout)
+        let pipeline = self.pipeline
+        let image = try await executor.run(deadline: deadline) { try pipeline.run(input, resolved, deadline: deadline) }
+        transforms.withLock { $0 += 1 }
+
+        let base = source.key.lastIndex(of: ".").map { String(source.key[..<$0]) } ?? source.key
+        let key = "\(base)__\(hash).\(image.format.fileExtension)"
+        let stored = try await source.driver.write(key, body: .bytes(image.bytes), options: WriteOptions(contentType: image.format.mediaType))
+        let record = DerivativeRecord(file: source.fileID, hash: hash, storage: source.storage, key: key, type: image.format.mediaType,
+                                      size: stored.size, etag: stored.etag, width: image.width, height: image.height,
+                                      created: stored.lastModified)
+        if generations.withLock({ $0[source.fileID, default: 0] }) == generation {
+            try await index.save(record)
+        } else {
+            // The file changed while we worked: this derivative describes the old content.
+            try? await source.driver.delete(key)
+        }
+        return Derivative(record: record, bytes: image.bytes, origin: .transformed, varyAccept: resolved.varyAccept,
+                          duration: Date().timeIntervalSince(started))
+    }
+
+    /// Local files are opened by libvips in place; remote ones are read into memory, or into a temporary file
+    /// (returned second, for removal) when larger than `maxBufferedSource`.
+    private func input(for source: TransformSource) async throws -> (ImageInput, temporary: String?) {
+        if let local = source.driver as? LocalDriver { return (.file(try local.path(for: source.key)), nil) }
+        guard let object = try await source.driver.stat(source.key), let stream = try await source.driver.read(source.key, range: nil) else {
+            throw AssetsError.unreadable("the original is missing from storage")
+        }
+        if object.size <= Int64(configuration.maxBufferedSource) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(Int(object.size))
+            for try await chunk in stream { bytes.append(contentsOf: chunk.readableBytesView) }
+            return (.memory(bytes), nil)
+        }
+        let path = NSTemporaryDirectory() + "depot-source-\(UUID().uuidString)"
+        do {
+            // The copy is written through a local driver, off the cooperative pool.
+            let scratch = try LocalDriver(root: NSTemporaryDirectory(), threads: NIOThreadPool.singleton)
+            _ = try await scratch.write(String(path.dropFirst(NSTemporaryDirectory().count)), body: stream)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        return (.file(path), path)
+    }
+}
+
+extension ByteStream {
+    /// A stream of one buffer.
+    static func bytes(_ bytes: [UInt8]) -> ByteStream {
+        AsyncThrowingStream { continuation in
+            continuation.yield(ByteBuffer(bytes: bytes))
+            continuation.finish()
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import CVips
+
+/// Step 1: read the header, refuse what is too large before any decode, and open the source with the decoder's
+/// own shrink (JPEG 1/2/4/8, WebP scale) so that a 20 MP photo is never fully decoded for a thumbnail.
+enum LoadStep {
+    /// What the header tells before decoding.
+    struct Header {
+        let width: Int, height: Int, orientation: Int, hasAlpha: Bool, loader: String
+
+        /// EXIF orientations 5–8 turn the image a quarter.
+        var swapsAxes: Bool { orientation >= 5 }
+    }
+
+    static func header(_ bytes: UnsafeRawBufferPointer?, path: String?, maxInputPixels: Int) throws(AssetsError) -> Header {
+        let image = if let path { try VipsImageHandle.open(path: path) } else { try VipsImageHandle.open(bytes: bytes!) }
+        let h = image.header
+        let loader = withUnsafeBytes(of: h.loader) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let header = Header(width: Int(h.width), height: Int(h.height), orientation: Int(h.orientation), hasAlpha: h.has_alpha != 0, loader: loader)
+        guard header.width > 0, header.height > 0 else { throw .unreadable("the image has no pixels") }
+        guard header.width * header.height <= maxInputPixels else {
+            throw .illegal("The image is \(header.width)×\(header.height) pixels, more than the \(maxInputPixels) this server transforms.")
+        }
+        return header
+    }
+
+    /// Opens for decoding. `resize` is the size wanted after the resize, in the file's stored orientation.
+    static func open(_ bytes: UnsafeRawBufferPointer?, path: String?, header: Header,
+                     resize: (width: Int, height: Int)?, sequential: Bool) throws(AssetsError) -> VipsImageHandle {
+        var shrink = 1
+        var scale = 1.0
+        if let resize {
+            if header.loader.hasPrefix("jpegload") {
+                shrink = GeometryPlan.jpegShrink(sourceWidth: header.width, sourceHeight: header.height,
+                                                 resizeWidth: resize.width, resizeHeight: resize.height)
+            } else if header.loader.hasPrefix("webpload") {
+                scale = min(1, max(Double(resize.width) / Double(header.width), Double(resize.height) / Double(header.height)))
+            }
+        }
+        if let path { return try VipsImageHandle.open(path: path, jpegShrink: shrink, scale: scale, sequential: sequential) }
+        return try VipsImageHandle.open(bytes: bytes!, jpegShrink: shrink, scale: scale, sequential: sequential)
+    }
+}
