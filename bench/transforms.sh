@@ -2,8 +2,10 @@
 # Image transforms: depot (release build) against thumbor 7.8 (PyPI, Pillow) on the same 20 MP camera JPEG,
 # 400-ish px wide JPEG q80, plus the libvips decode floor measured in the same run.
 #   cold        every request a source never seen before (the photo uploaded as distinct files), a different
-#               width each; 200 requests at 16 and 200 at 64 connections. Goals: >= 1.0x thumbor, >= 0.85x floor.
-#   responsive  8 srcset widths (320…1920) of 20 sources, each URL once, 16 connections. Goal: >= 3x thumbor.
+#               width each; COLD_SOURCES (80) requests at 16 and as many at 64 connections, each on fresh sources.
+#               Goals: >= 1.0x thumbor, >= 0.85x the floor.
+#   responsive  8 srcset widths (320…1920) of RESPONSIVE_SOURCES (10) sources, each URL once, 16 connections.
+#               Goal: >= 3x thumbor.
 #   cached      one stored derivative with wrk: depot vs nginx serving the same file (goal >= 0.7x) and vs
 #               thumbor's file result storage (goal >= 5x).
 #   peak RSS of depot during the 64-connection cold run (goal <= 300 MB).
@@ -34,15 +36,17 @@ ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 pids+=($!); depot_pid=$!
 wait_for "http://127.0.0.1:$depot_port/server/ping"
 
-sources=420
+cold=${COLD_SOURCES:-80}; responsive=${RESPONSIVE_SOURCES:-10}
+sources=$((2 * cold + responsive))
 echo "uploading $sources copies of $(basename "$photo") to depot and to thumbor's folder…"
 mkdir -p "$dir/thumbor-src" "$dir/thumbor-results"
-: >"$dir/ids"
-for i in $(seq 1 $sources); do
-  curl -sf -X POST "http://127.0.0.1:$depot_port/files" -H "Authorization: Bearer bench-token" -F "file=@$photo;filename=p$i.jpg" \
-    | python3 -c 'import sys,json; print(json.load(sys.stdin)["data"]["id"])' >>"$dir/ids"
-  cp "$photo" "$dir/thumbor-src/p$i.jpg"
-done
+upload_one() {   # $1 index → "index id"
+  curl -sf -X POST "http://127.0.0.1:$depot_port/files" -H "Authorization: Bearer bench-token" -F "file=@$photo;filename=p$1.jpg" \
+    | python3 -c "import sys,json; print($1, json.load(sys.stdin)['data']['id'])"
+  cp "$photo" "$dir/thumbor-src/p$1.jpg"
+}
+export -f upload_one; export depot_port photo dir
+seq 1 $sources | xargs -P 4 -I{} bash -c 'upload_one {}' | sort -n | awk '{print $2}' >"$dir/ids"
 mapfile -t ids <"$dir/ids"
 
 thumbor_conf() {   # $1 result storage
@@ -76,9 +80,9 @@ lists() {   # $1 name, $2 first source (1-based), $3 count, $4 widths…
     done
   done
 }
-lists cold16 1 200 step
-lists cold64 201 200 step
-lists responsive 401 20 320 480 640 768 1024 1280 1600 1920
+lists cold16 1 "$cold" step
+lists cold64 $((cold + 1)) "$cold" step
+lists responsive $((2 * cold + 1)) "$responsive" 320 480 640 768 1024 1280 1600 1920
 run() { python3 bench/loadgen.py "$@"; }   # port concurrency list [header…] → rate ok failed median
 
 echo "decode floor (jpegload shrink=8, 2 threads, ${duration}s)…"
