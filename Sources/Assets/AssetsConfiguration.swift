@@ -12,8 +12,6 @@ public struct AssetsConfiguration: Sendable, Equatable {
     public var maxConcurrent = System.coreCount
     /// `ASSETS_TRANSFORM_MAX_QUEUE`: transforms waiting for a thread before new ones get 503.
     public var maxQueue = 64
-    /// Bytes of shrunk sources kept in memory so that other widths of a recent source skip the decode.
-    public var sourceCacheBytes = 96 * 1024 * 1024
     /// Sources at most this large are read into memory from remote storage; larger ones go through a temporary file.
     public var maxBufferedSource = 32 * 1024 * 1024
     /// libvips's own operation cache: bounded so that memory stays predictable.

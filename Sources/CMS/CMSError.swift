@@ -8,12 +8,15 @@ public struct CMSError: Error, Sendable, Equatable {
     public let message: String
     /// Extra fields placed next to `code` in `extensions`.
     public let extensions: [String: String]
+    /// Seconds for the `Retry-After` header of a 429/503 (1 when not given).
+    public let retryAfter: Int?
 
-    public init(code: String, status: Int, message: String, extensions: [String: String] = [:]) {
+    public init(code: String, status: Int, message: String, extensions: [String: String] = [:], retryAfter: Int? = nil) {
         self.code = code
         self.status = status
         self.message = message
         self.extensions = extensions
+        self.retryAfter = retryAfter
     }
 
     public static func invalidPayload(_ reason: String) -> CMSError {

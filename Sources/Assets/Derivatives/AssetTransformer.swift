@@ -152,10 +152,11 @@ public final class AssetTransformer: Sendable {
 }
 
 extension ByteStream {
-    /// A stream of one buffer.
-    static func bytes(_ bytes: [UInt8]) -> ByteStream {
-        AsyncThrowingStream { continuation in
-            continuation.yield(ByteBuffer(bytes: bytes))
+    /// Bytes in memory as a stream, whole or one range.
+    public static func bytes(_ bytes: [UInt8], range: ClosedRange<Int64>? = nil) -> ByteStream {
+        let slice = range.map { bytes[Int($0.lowerBound)...Int($0.upperBound)] } ?? bytes[...]
+        return AsyncThrowingStream { continuation in
+            continuation.yield(ByteBuffer(bytes: slice))
             continuation.finish()
         }
     }

@@ -154,12 +154,10 @@ enum TransformParser {
             let quality = try options.flatMap { $0["quality"] }.map { q throws(AssetsError) in try TransformParser.quality(q) }
             return .format(format, quality: quality)
         default:
-            if unsupportedMessage(method) { throw .illegal("Transformation \"\(method)\" is not supported by this server.") }
+            if TransformOperation.unsupported.contains(method) { throw .illegal("Transformation \"\(method)\" is not supported by this server.") }
             throw .illegal("\"transforms\" Parameter needs to be a JSON array of allowed transformations.")
         }
     }
-
-    private static func unsupportedMessage(_ method: String) -> Bool { TransformOperation.unsupported.contains(method) }
 
     /// A requested width or height: a positive integer no larger than the configured maximum.
     static func dimension(_ value: Any, _ name: String, _ maximum: Int) throws(AssetsError) -> Int {

@@ -14,8 +14,7 @@ enum LoadStep {
     static func header(_ bytes: UnsafeRawBufferPointer?, path: String?, maxInputPixels: Int) throws(AssetsError) -> Header {
         let image = if let path { try VipsImageHandle.open(path: path) } else { try VipsImageHandle.open(bytes: bytes!) }
         let h = image.header
-        let loader = withUnsafeBytes(of: h.loader) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let header = Header(width: Int(h.width), height: Int(h.height), orientation: Int(h.orientation), hasAlpha: h.has_alpha != 0, loader: loader)
+        let header = Header(width: Int(h.width), height: Int(h.height), orientation: Int(h.orientation), hasAlpha: h.has_alpha != 0, loader: image.loader)
         guard header.width > 0, header.height > 0 else { throw .unreadable("the image has no pixels") }
         guard header.width * header.height <= maxInputPixels else {
             throw .illegal("The image is \(header.width)×\(header.height) pixels, more than the \(maxInputPixels) this server transforms.")

@@ -35,6 +35,11 @@ final class VipsImageHandle {
         return header
     }
 
+    /// libvips's loader name ("jpegload", "pngload_buffer", …).
+    var loader: String {
+        withUnsafeBytes(of: header.loader) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
     var width: Int { Int(header.width) }
     var height: Int { Int(header.height) }
     var bands: Int { Int(header.bands) }

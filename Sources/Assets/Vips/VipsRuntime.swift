@@ -63,8 +63,7 @@ public struct VipsRuntime: Sendable {
         try bytes.withUnsafeBytes { raw in
             let image = try VipsImageHandle.open(bytes: raw)
             let h = image.header
-            let loader = withUnsafeBytes(of: h.loader) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            return (Int(h.width), Int(h.height), Int(h.bands), h.has_alpha != 0, loader, Int(h.orientation))
+            return (Int(h.width), Int(h.height), Int(h.bands), h.has_alpha != 0, image.loader, Int(h.orientation))
         }
     }
 

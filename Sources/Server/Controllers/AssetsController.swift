@@ -121,17 +121,6 @@ enum AssetResponse {
     }
 }
 
-extension ByteStream {
-    /// Bytes in memory (a derivative just made), whole or one range.
-    static func bytes(_ bytes: [UInt8], range: ClosedRange<Int64>?) -> ByteStream {
-        let slice = range.map { bytes[Int($0.lowerBound)...Int($0.upperBound)] } ?? bytes[...]
-        return AsyncThrowingStream { continuation in
-            continuation.yield(ByteBuffer(bytes: slice))
-            continuation.finish()
-        }
-    }
-}
-
 /// The response headers of an asset and the conditional-request checks.
 enum AssetHeaders {
     static func make(type: String, filename: String, object: StoredObject, download: Bool, anonymous: Bool, cacheTTL: Double) -> HTTPFields {

@@ -15,9 +15,7 @@ enum ErrorEnvelope {
         case let error as CMSError:
             return error
         case let error as AssetsError:
-            var extensions: [String: String] = [:]
-            if let retry = error.retryAfter { extensions["retryAfter"] = String(retry) }
-            return CMSError(code: error.code, status: error.status, message: error.message, extensions: extensions)
+            return CMSError(code: error.code, status: error.status, message: error.message, retryAfter: error.retryAfter)
         case let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed:
             return CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route \(path) doesn't exist.", extensions: ["path": path])
         case let error as HTTPError where error.status == .contentTooLarge:
@@ -57,14 +55,8 @@ enum ErrorEnvelope {
     }
 
     static func response(_ error: CMSError) -> Response {
-        var visible = error
-        let retryAfter = visible.extensions["retryAfter"]
-        if retryAfter != nil {
-            visible = CMSError(code: error.code, status: error.status, message: error.message,
-                               extensions: error.extensions.filter { $0.key != "retryAfter" })
-        }
-        var response = JSONResponse.make(body(visible), status: HTTPResponse.Status(code: error.status))
-        if error.status == 429 || error.status == 503 { response.headers[.retryAfter] = retryAfter ?? "1" }
+        var response = JSONResponse.make(body(error), status: HTTPResponse.Status(code: error.status))
+        if error.status == 429 || error.status == 503 { response.headers[.retryAfter] = String(error.retryAfter ?? 1) }
         return response
     }
 }
