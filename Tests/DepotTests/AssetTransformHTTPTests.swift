@@ -91,13 +91,20 @@ import Testing
 
     @Test func aFullQueueAnswers503WithRetryAfter() async throws {
         guard let server = try await FilesHTTPTests.server(["ASSETS_TRANSFORM_MAX_CONCURRENT": "1", "ASSETS_TRANSFORM_MAX_QUEUE": "0",
-                                                             "ASSETS_TRANSFORM_TIMEOUT": "1s"]) else { return }
+                                                             "ASSETS_TRANSFORM_TIMEOUT": "3s"]) else { return }
         defer { Task { await server.stop() } }
         let depot = server.depot, token = server.token
         let big = Data(try TransformEngineTests.vips.testCard(width: 4000, height: 3000))
         let id = try fileID(try await files.upload(server, data: big))
         let slow = Task { try await depot.request("GET", #"/assets/\#(id)?transforms=%5B%5B%22median%22%2C25%5D%5D"#, token: token) }
-        try await Task.sleep(for: .milliseconds(300))
+        // Wait (at most 10 s) until the slow transform holds the only slot: health reports it.
+        var saturated = false
+        for _ in 0..<200 where !saturated {
+            let health = try await depot.request("GET", "/server/health", token: token)
+            if case .array(let entries)? = health.json["checks"]?["assets:transforms"] { saturated = entries.first?["status"] == "warn" }
+            if !saturated { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(saturated)
         let busy = try await depot.request("GET", "/assets/\(id)?width=10", token: token)
         #expect(busy.status == 503 && busy.errorCode == "SERVICE_UNAVAILABLE" && busy.header("retry-after") != nil)
         let timedOut = try await slow.value

@@ -27,6 +27,10 @@ import Testing
         let client = dialect == .postgres ? "pg" : "sqlite3"
         #expect(detailed.json["checks"]?["\(client):responseTime"] != nil)
         #expect(detailed.json["checks"]?["storage:local:responseTime"] != nil)
+        #expect(detailed.json["checks"]?["assets:transforms"] == .array([.object([
+            ("componentType", "component"), ("observedUnit", "transforms"), ("observedValue", .int(0)), ("status", "ok"),
+            ("threshold", .int(Int64(ProcessInfo.processInfo.activeProcessorCount + 64))),
+        ])]))
 
         let me = try await depot.request("GET", "/users/me?fields=email,status", token: token)
         #expect(me.status == 200)

@@ -67,6 +67,9 @@ public final class AssetTransformer: Sendable {
     /// How many transforms this process has run (libvips pipelines, not served derivatives).
     public var transformCount: Int { transforms.withLock { $0 } }
 
+    /// Transforms running or waiting now, and how many may: past `capacity` requests are refused with 503.
+    public var load: (current: Int, capacity: Int) { (executor.load, executor.capacity) }
+
     /// The derivative for `options`, or nil when the source is not an image the pipeline transforms (the original
     /// is then served as it is). Throws AssetsError for refused or failed transforms.
     public func derivative(_ source: TransformSource, options: TransformOptions, accept: String?) async throws -> Derivative? {

@@ -6,7 +6,8 @@ import Synchronization
 /// than queued without bound. A job that waited past its deadline is not started.
 final class TransformExecutor: Sendable {
     private let pool: NIOThreadPool
-    private let capacity: Int
+    /// Transforms that may run or wait at once.
+    let capacity: Int
     private let admitted = Mutex(0)
 
     init(maxConcurrent: Int, maxQueue: Int) {

@@ -17,7 +17,8 @@ public enum DepotServer {
         router.add(middleware: AdminGateMiddleware())
 
         let health = HealthCheck(database: services.database, databaseClient: configuration.database.client,
-                                 storage: services.storage, redis: services.redis, lifecycle: services.lifecycle,
+                                 storage: services.storage, redis: services.redis, transformer: services.transformer,
+                                 lifecycle: services.lifecycle,
                                  thresholds: configuration.health)
         ServerController(health: health, settings: services.settings,
                          versions: [("depot", depotVersion), ("vips", services.vips.version), ("curl", services.curlVersion)]).register(on: router)

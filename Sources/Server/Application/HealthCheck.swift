@@ -1,3 +1,4 @@
+import Assets
 import Cache
 import CMS
 import Database
@@ -12,6 +13,7 @@ struct HealthCheck: Sendable {
     let databaseClient: String
     let storage: StorageLocations
     let redis: RedisClient?
+    let transformer: AssetTransformer
     let lifecycle: Lifecycle
     let thresholds: HealthThresholds
 
@@ -54,6 +56,15 @@ struct HealthCheck: Sendable {
                 try await storage.driver(name).probe()
             }
         }
+        // A saturated transform queue refuses new transforms (503) but serves everything else: a warning.
+        let transforms = transformer.load
+        let saturated = transforms.current >= transforms.capacity
+        if saturated { statuses.append("warn") }
+        checks.append(("assets:transforms", .array([.object([
+            ("status", .string(saturated ? "warn" : "ok")), ("componentType", "component"),
+            ("observedValue", .int(Int64(transforms.current))), ("observedUnit", "transforms"),
+            ("threshold", .int(Int64(transforms.capacity))),
+        ])])))
         var status = statuses.contains("error") ? "error" : (statuses.contains("warn") ? "warn" : "ok")
         if lifecycle.isShuttingDown { status = "error" }
         return Report(status: status, checks: checks)
