@@ -37,7 +37,7 @@ public final class SettingsService: Sendable {
         var query = Query()
         query.fields = fields
         query.limit = 1
-        query.sort = [SortKey(field: "id", descending: false)]
+        query.sort = ["id"]
         guard case .array(let rows) = try await store.readMany(query).data, let row = rows.first else { return .object([]) }
         return row
     }

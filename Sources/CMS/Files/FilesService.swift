@@ -158,7 +158,7 @@ public final class FilesService: Sendable {
     private func formValues(_ fields: [(String, String)]) throws(CMSError) -> [(String, DatabaseValue)] {
         var pairs: [(String, JSONValue)] = []
         for (name, text) in fields {
-            let kind = store.schema.field(name)?.kind
+            let kind = store.schema.field(name)?.type
             if kind == .json || kind == .integer, let parsed = try? JSONValue.parse(Array(text.utf8)) { pairs.append((name, parsed)) }
             else { pairs.append((name, .string(text))) }
         }

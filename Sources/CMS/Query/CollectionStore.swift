@@ -5,40 +5,69 @@ import Database
 public struct CollectionStore: Sendable {
     public let schema: CollectionSchema
     let database: any Database
+    /// The schema relational fields and filters are resolved in.
+    let snapshot: SchemaSnapshot
 
-    public init(schema: CollectionSchema, database: any Database) {
+    public init(schema: CollectionSchema, database: any Database, snapshot: SchemaSnapshot = .system) {
         self.schema = schema
         self.database = database
+        self.snapshot = snapshot
     }
 
     /// Rows matching `query`, plus `meta` when asked for.
     public func readMany(_ query: Query) async throws -> (data: JSONValue, meta: JSONValue?) {
-        let builder = SQLBuilder(schema: schema, dialect: database.dialect)
-        let columns = builder.columns(query.fields)
-        let (sql, binds) = try builder.select(query, columns: columns)
-        let rows = try await database.query(sql, binds)
-        let data = JSONValue.array(rows.map { encode($0, columns) })
-        guard !query.meta.isEmpty else { return (data, nil) }
-        var meta: [(String, JSONValue)] = []
-        if query.meta.contains("total_count") {
-            let (countSQL, _) = try builder.count(nil)
-            meta.append(("total_count", .int(Int64(try await database.query(countSQL).first?["count"].int ?? 0))))
+        let plan = try QueryCompiler(snapshot: snapshot).compile(query, collection: schema)
+        return try await database.read { connection in
+            let runner = QueryRunner(connection: connection)
+            let data = JSONValue.array(try runner.items(plan))
+            var meta: [(String, JSONValue)] = []
+            if let total = plan.totalCount { meta.append(("total_count", .int(try runner.count(total)))) }
+            if let filtered = plan.filterCount { meta.append(("filter_count", .int(try runner.count(filtered)))) }
+            return (data, meta.isEmpty ? nil : .object(meta))
         }
-        if query.meta.contains("filter_count") {
-            let (countSQL, countBinds) = try builder.count(query.filter)
-            meta.append(("filter_count", .int(Int64(try await database.query(countSQL, countBinds).first?["count"].int ?? 0))))
-        }
-        return (data, .object(meta))
     }
 
-    /// One row by primary key, or nil.
-    public func readOne(_ key: String, fields: [String] = ["*"]) async throws -> JSONValue? {
-        var query = Query()
-        query.fields = fields
-        query.filter = .condition(field: schema.primaryKey, op: .eq, value: .string(key))
-        query.limit = 1
-        guard case .array(let rows) = try await readMany(query).data else { return nil }
-        return rows.first
+    /// One row by primary key with `query`'s fields and deep, or nil.
+    public func readOne(_ key: String, query: Query = Query()) async throws -> JSONValue? {
+        guard let rows = try await readMany(byKeys: [key], query: query).first else { return nil }
+        return rows
+    }
+
+    /// The rows with these primary keys, in the order of `keys` (missing ones left out).
+    public func readMany(byKeys keys: [String], query: Query = Query()) async throws -> [JSONValue] {
+        guard !keys.isEmpty else { return [] }
+        var byKeys = Query()
+        byKeys.fields = query.fields
+        byKeys.deep = query.deep
+        byKeys.alias = query.alias
+        byKeys.limit = nil
+        var wanted = byKeys.fields ?? ["*"]
+        if !wanted.contains("*"), !wanted.contains(schema.primaryKey) { wanted.append(schema.primaryKey) }
+        byKeys.fields = wanted
+        byKeys.filter = .object([(schema.primaryKey, .object([("_in", .array(keys.map(JSONValue.string)))]))])
+        guard case .array(let rows) = try await readMany(byKeys).data else { return [] }
+        var byKey: [String: JSONValue] = [:]
+        for row in rows {
+            guard let key = row[schema.primaryKey].flatMap(Self.keyText) else { continue }
+            byKey[key] = Self.dropping(row, schema.primaryKey, unless: query.fields)
+        }
+        return keys.compactMap { byKey[$0] }
+    }
+
+    static func keyText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let s): s
+        case .int(let i): String(i)
+        default: nil
+        }
+    }
+
+    /// Removes the primary key added for matching when the caller's `fields` did not ask for it.
+    private static func dropping(_ row: JSONValue, _ key: String, unless fields: [String]?) -> JSONValue {
+        guard let fields, !fields.contains("*"), !fields.contains(key), case .object(var dict, var keys) = row else { return row }
+        dict[key] = nil
+        keys.removeAll { $0 == key }
+        return .object(dict, keys: keys)
     }
 
     /// Column/value pairs for an INSERT or UPDATE from a JSON object; fields outside `writable` are refused.
@@ -75,10 +104,6 @@ public struct CollectionStore: Sendable {
         let dialect = connection.dialect
         let sql = "DELETE FROM \(dialect.quote(schema.name)) WHERE \(dialect.quote(schema.primaryKey)) IN (\(keys.map { _ in "?" }.joined(separator: ", ")))"
         return try mappingConstraints { try connection.execute(sql, keys.map(DatabaseValue.text)) }
-    }
-
-    func encode(_ row: Row, _ columns: [String]) -> JSONValue {
-        .object(columns.map { ($0, FieldValues.json(row[$0], schema.field($0)!)) })
     }
 
     private func mappingConstraints<T>(_ body: () throws -> T) throws -> T {

@@ -1,33 +1,33 @@
-/// A read request in Directus's query language, validated against a collection's schema.
+/// A read request in Directus's query language, as the caller wrote it (parsed, not yet checked against the
+/// schema: `QueryCompiler` does that). A permission filter is later ANDed into `filter`.
 public struct Query: Sendable, Equatable {
-    /// Field names to return; `["*"]` = every field.
-    public var fields: [String] = ["*"]
-    public var filter: Filter?
-    public var sort: [SortKey] = []
+    /// Field paths (`title`, `author.name`, `*`, `*.*`, `year(date)`); nil = `*`.
+    public var fields: [String]? = nil
+    /// The filter in its JSON form (`{"status":{"_eq":"published"}}`).
+    public var filter: JSONValue? = nil
+    public var search: String? = nil
+    /// Sort keys, `-` for descending; nil = the collection's sort field or primary key.
+    public var sort: [String]? = nil
     /// nil = every row (Directus's `limit=-1`).
     public var limit: Int? = 100
     public var offset = 0
-    /// `meta=total_count`, `filter_count`, `*`.
+    public var page: Int? = nil
+    /// `total_count`, `filter_count`.
     public var meta: Set<String> = []
+    /// Aggregate function → fields (`["count": ["*"], "sum": ["price"]]`).
+    public var aggregate: [String: [String]] = [:]
+    public var groupBy: [String] = []
+    /// Per-relation queries: relational field → `{_filter, _sort, _limit, …, nested relation: {…}}`.
+    public var deep: JSONValue? = nil
+    /// Output name → field (`{"all_comments": "comments"}`).
+    public var alias: [String: String] = [:]
+    /// `json`, `csv`, `yaml`, `xml`.
+    public var export: String? = nil
 
     public init() {}
-}
 
-public struct SortKey: Sendable, Equatable {
-    public let field: String
-    public let descending: Bool
-}
-
-/// A filter tree (`{"_and": [...]}`, `{"field": {"_op": value}}`).
-public indirect enum Filter: Sendable, Equatable {
-    case and([Filter])
-    case or([Filter])
-    case condition(field: String, op: FilterOperator, value: JSONValue)
-}
-
-public enum FilterOperator: String, Sendable, CaseIterable {
-    case eq = "_eq", neq = "_neq", lt = "_lt", lte = "_lte", gt = "_gt", gte = "_gte"
-    case `in` = "_in", nin = "_nin", null = "_null", nnull = "_nnull"
-    case contains = "_contains", ncontains = "_ncontains", icontains = "_icontains"
-    case startsWith = "_starts_with", endsWith = "_ends_with", empty = "_empty", nempty = "_nempty"
+    /// Adds `condition` to the filter with AND (how permission filters are applied).
+    public mutating func and(_ condition: JSONValue) {
+        filter = filter.map { .object([("_and", .array([$0, condition]))]) } ?? condition
+    }
 }

@@ -1,77 +1,175 @@
-/// Turns URL query parameters (`fields`, `filter`, `sort`, `limit`, `offset`, `page`, `meta`) into a `Query`
-/// checked against `schema`: an unknown field or operator is INVALID_QUERY.
+import Foundation
+
+/// Reads Directus's query parameters — from a URL (bracket form `filter[status][_eq]=x` or JSON strings) or from a
+/// `SEARCH` body's `query` object — into a `Query`. Only the syntax is checked here.
 public enum QueryParser {
-    public static func parse(_ parameters: [String: String], schema: CollectionSchema, defaultLimit: Int = 100) throws(CMSError) -> Query {
+    public struct Limits: Sendable {
+        public var defaultLimit = 100
+        /// `QUERY_LIMIT_MAX`; nil = none.
+        public var maxLimit: Int?
+        public init(defaultLimit: Int = 100, maxLimit: Int? = nil) {
+            self.defaultLimit = defaultLimit
+            self.maxLimit = maxLimit
+        }
+    }
+
+    /// URL query pairs in order, repeated keys included.
+    public static func parse(pairs: [(String, String)], limits: Limits = Limits()) throws(CMSError) -> Query {
+        try parse(object: BracketQuery.decode(pairs), limits: limits)
+    }
+
+    /// Convenience for first-value-per-key dictionaries.
+    public static func parse(_ parameters: [String: String], limits: Limits = Limits()) throws(CMSError) -> Query {
+        try parse(pairs: parameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, limits: limits)
+    }
+
+    /// A query object (`SEARCH` body `query`, or decoded URL parameters).
+    public static func parse(object: JSONValue, limits: Limits = Limits()) throws(CMSError) -> Query {
+        guard case .object = object else { throw CMSError.invalidQuery("The query must be an object") }
         var query = Query()
-        query.limit = defaultLimit
-        if let fields = parameters["fields"] {
-            query.fields = fields.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            for field in query.fields where field != "*" { try known(field, schema) }
+        query.limit = limits.maxLimit.map { min($0, limits.defaultLimit) } ?? limits.defaultLimit
+        if let fields = object["fields"] { query.fields = try list(fields, "fields") }
+        if let filter = object["filter"] { query.filter = try jsonParameter(filter, "filter") }
+        if let search = object["search"] {
+            guard let text = scalarText(search) else { throw CMSError.invalidQuery("\"search\" must be a string") }
+            query.search = text
         }
-        if let filter = parameters["filter"], !filter.isEmpty {
-            let json: JSONValue
-            do { json = try JSONValue.parse(Array(filter.utf8)) } catch { throw CMSError.invalidQuery("\"filter\" is not valid JSON") }
-            query.filter = try parseFilter(json, schema)
+        if let sort = object["sort"] { query.sort = try list(sort, "sort") }
+        if let limit = object["limit"] {
+            guard let value = integer(limit), value >= -1 else { throw CMSError.invalidQuery("\"limit\" must be a whole number, -1 for all") }
+            if let max = limits.maxLimit, value > max { throw CMSError.invalidQuery("\"limit\" can't be more than \(max)") }
+            query.limit = value == -1 ? limits.maxLimit : value
         }
-        if let sort = parameters["sort"] {
-            query.sort = try sort.split(separator: ",").map { raw throws(CMSError) in
-                let item = raw.trimmingCharacters(in: .whitespaces)
-                let descending = item.hasPrefix("-")
-                let field = descending ? String(item.dropFirst()) : item
-                try known(field, schema)
-                return SortKey(field: field, descending: descending)
-            }
-        }
-        if let limit = parameters["limit"] {
-            guard let value = Int(limit), value >= -1 else { throw CMSError.invalidQuery("\"limit\" must be a whole number, -1 for all") }
-            query.limit = value == -1 ? nil : value
-        }
-        if let offset = parameters["offset"] {
-            guard let value = Int(offset), value >= 0 else { throw CMSError.invalidQuery("\"offset\" must be a whole number") }
+        if let offset = object["offset"] {
+            guard let value = integer(offset), value >= 0 else { throw CMSError.invalidQuery("\"offset\" must be a whole number") }
             query.offset = value
         }
-        if let page = parameters["page"] {
-            guard let value = Int(page), value >= 1 else { throw CMSError.invalidQuery("\"page\" must be 1 or more") }
+        if let page = object["page"] {
+            guard let value = integer(page), value >= 1 else { throw CMSError.invalidQuery("\"page\" must be 1 or more") }
+            query.page = value
             query.offset = (value - 1) * (query.limit ?? 0)
         }
-        if let meta = parameters["meta"] {
-            for item in meta.split(separator: ",") {
-                let name = item.trimmingCharacters(in: .whitespaces)
+        if let meta = object["meta"] {
+            for name in try list(meta, "meta") {
                 guard ["*", "total_count", "filter_count"].contains(name) else { throw CMSError.invalidQuery("Unknown meta \"\(name)\"") }
                 query.meta.formUnion(name == "*" ? ["total_count", "filter_count"] : [name])
             }
         }
+        if let aggregate = object["aggregate"] {
+            guard case .object(let functions, let keys) = try jsonParameter(aggregate, "aggregate") else {
+                throw CMSError.invalidQuery("\"aggregate\" must be an object")
+            }
+            for key in keys { query.aggregate[key] = try list(functions[key]!, "aggregate[\(key)]") }
+        }
+        if let groupBy = object["groupBy"] { query.groupBy = try list(groupBy, "groupBy") }
+        if let deep = object["deep"] {
+            let value = try jsonParameter(deep, "deep")
+            guard case .object = value else { throw CMSError.invalidQuery("\"deep\" must be an object") }
+            query.deep = value
+        }
+        if let alias = object["alias"] {
+            guard case .object(let pairs, let keys) = try jsonParameter(alias, "alias") else { throw CMSError.invalidQuery("\"alias\" must be an object") }
+            for key in keys {
+                guard let target = pairs[key]!.stringValue, !key.contains("."), !target.contains(".") else {
+                    throw CMSError.invalidQuery("\"alias\" maps names without dots to fields")
+                }
+                query.alias[key] = target
+            }
+        }
+        if let export = object["export"] {
+            guard let format = export.stringValue, ["json", "csv", "yaml", "xml"].contains(format) else {
+                throw CMSError.invalidQuery("\"export\" must be json, csv, yaml or xml")
+            }
+            query.export = format
+        }
         return query
     }
 
-    static func parseFilter(_ json: JSONValue, _ schema: CollectionSchema) throws(CMSError) -> Filter {
-        guard case .object(let object, let keys) = json else { throw CMSError.invalidQuery("\"filter\" must be an object") }
-        var parts: [Filter] = []
-        for key in keys {
-            let value = object[key]!
-            switch key {
-            case "_and", "_or":
-                guard case .array(let items) = value else { throw CMSError.invalidQuery("\"\(key)\" needs an array") }
-                var children: [Filter] = []
-                for item in items { children.append(try parseFilter(item, schema)) }
-                parts.append(key == "_and" ? .and(children) : .or(children))
-            default:
-                try known(key, schema)
-                guard case .object(let ops, let opKeys) = value else {
-                    throw CMSError.invalidQuery("Filter on \"\(key)\" needs an operator such as {\"_eq\": …}")
-                }
-                for opKey in opKeys {
-                    guard let op = FilterOperator(rawValue: opKey) else { throw CMSError.invalidQuery("Unknown filter operator \"\(opKey)\"") }
-                    parts.append(.condition(field: key, op: op, value: ops[opKey]!))
-                }
-            }
+    /// A comma list, an array, or an array of comma lists.
+    static func list(_ value: JSONValue, _ name: String) throws(CMSError) -> [String] {
+        switch value {
+        case .string(let text):
+            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        case .array(let items):
+            var out: [String] = []
+            for item in items { out += try list(item, name) }
+            return out
+        case .object(let dict, let keys):
+            // qs turns `x[0]=a&x[1]=b` into an object keyed by index.
+            var out: [String] = []
+            for key in keys { out += try list(dict[key]!, name) }
+            return out
+        default:
+            throw CMSError.invalidQuery("\"\(name)\" must be a comma-separated list")
         }
-        return parts.count == 1 ? parts[0] : .and(parts)
     }
 
-    static func known(_ field: String, _ schema: CollectionSchema) throws(CMSError) {
-        guard schema.field(field) != nil else {
-            throw CMSError.invalidQuery("Field \"\(field)\" does not exist in collection \"\(schema.name)\"")
+    /// An object given as JSON text or already as an object (bracket form).
+    static func jsonParameter(_ value: JSONValue, _ name: String) throws(CMSError) -> JSONValue {
+        guard case .string(let text) = value else { return value }
+        if text.isEmpty { return .object([]) }
+        do { return try JSONValue.parse(Array(text.utf8)) } catch { throw CMSError.invalidQuery("\"\(name)\" is not valid JSON") }
+    }
+
+    static func integer(_ value: JSONValue) -> Int? {
+        switch value {
+        case .int(let i): Int(exactly: i)
+        case .string(let s): Int(s)
+        default: nil
         }
     }
+
+    static func scalarText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let s): s
+        case .int(let i): String(i)
+        case .double(let d): String(d)
+        default: nil
+        }
+    }
+}
+
+/// qs-style decoding of bracketed keys: `filter[a][_eq]=1&fields[]=x` → `{"filter":{"a":{"_eq":"1"}},"fields":["x"]}`.
+enum BracketQuery {
+    static let maxDepth = 10
+
+    static func decode(_ pairs: [(String, String)]) throws(CMSError) -> JSONValue {
+        var root = JSONValue.object([])
+        for (key, value) in pairs {
+            var path: [String] = []
+            guard let open = key.firstIndex(of: "[") else {
+                if root[key] == nil { root = set(root, [key], .string(value)) }
+                continue
+            }
+            path.append(String(key[..<open]))
+            var rest = key[open...]
+            while rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+                path.append(String(rest[rest.index(after: rest.startIndex)..<close]))
+                rest = rest[rest.index(after: close)...]
+            }
+            guard path.count <= maxDepth + 1 else { throw CMSError.invalidQuery("\"\(path[0])\" is nested too deeply") }
+            root = set(root, path, .string(value))
+        }
+        return root
+    }
+
+    /// Sets `value` at `path`; an empty segment (`[]`) appends to an array.
+    private static func set(_ node: JSONValue, _ path: ArraySlice<String>, _ value: JSONValue) -> JSONValue {
+        guard let head = path.first else { return value }
+        let rest = path.dropFirst()
+        if head.isEmpty {
+            var items: [JSONValue] = []
+            if case .array(let existing) = node { items = existing }
+            items.append(set(.null, rest, value))
+            return .array(items)
+        }
+        guard case .object(var dict, var keys) = node else {
+            return .object([(head, set(.null, rest, value))])
+        }
+        if dict[head] == nil { keys.append(head) }
+        dict[head] = set(dict[head] ?? .null, rest, value)
+        return .object(dict, keys: keys)
+    }
+
+    private static func set(_ node: JSONValue, _ path: [String], _ value: JSONValue) -> JSONValue { set(node, path[...], value) }
 }

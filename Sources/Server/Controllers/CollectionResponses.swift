@@ -9,6 +9,16 @@ extension Request {
         return out
     }
 
+    /// Query pairs in order, repeated keys included (bracket-form parameters need them all).
+    var queryPairs: [(String, String)] {
+        uri.queryParameters.map { (String($0.key), String($0.value)) }
+    }
+
+    /// The query language parameters of this request.
+    func query(_ limits: QueryParser.Limits = QueryParser.Limits()) throws -> Query {
+        try QueryParser.parse(pairs: queryPairs, limits: limits)
+    }
+
     /// Keys for a batch delete: `["a","b"]` or `{"keys": [...]}`.
     func deleteKeys(limit: Int) async throws -> [String] {
         let payload = try await jsonBody(limit: limit)
@@ -26,7 +36,7 @@ struct CollectionReads {
     let store: CollectionStore
 
     func list(_ request: Request) async throws -> Response {
-        let query = try QueryParser.parse(request.queryParameters, schema: store.schema)
+        let query = try request.query()
         let (data, meta) = try await store.readMany(query)
         var body: [(String, JSONValue)] = [("data", data)]
         if let meta { body.append(("meta", meta)) }
@@ -38,9 +48,8 @@ struct CollectionReads {
     }
 
     func item(_ key: String, _ request: Request) async throws -> JSONValue {
-        let query = try QueryParser.parse(request.queryParameters, schema: store.schema)
         // An unknown key is FORBIDDEN, as in Directus: existence is never revealed.
-        guard let item = try await store.readOne(key, fields: query.fields) else { throw CMSError.forbidden }
+        guard let item = try await store.readOne(key, query: try request.query()) else { throw CMSError.forbidden }
         return item
     }
 }

@@ -8,7 +8,7 @@ struct SettingsController {
 
     func register(on router: Router<DepotRequestContext>) {
         router.get("/settings") { request, _ in
-            JSONResponse.data(try await settings.read(fields: try QueryParser.parse(request.queryParameters, schema: settings.store.schema).fields))
+            JSONResponse.data(try await settings.read(fields: try request.query().fields ?? ["*"]))
         }
         router.patch("/settings") { request, _ in
             try await settings.update(try await request.jsonBody(limit: maxPayloadSize))

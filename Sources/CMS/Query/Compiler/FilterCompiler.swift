@@ -1,0 +1,153 @@
+import Database
+import Foundation
+
+/// Compiles a filter (JSON form, dynamic values already resolved) into a SQL condition, checking every field
+/// against the schema: many-to-one paths become joins, one-to-many conditions `EXISTS` subqueries.
+struct FilterCompiler {
+    static let maxDepth = 10
+
+    static let operators: Set<String> = [
+        "_eq", "_neq", "_lt", "_lte", "_gt", "_gte", "_in", "_nin", "_null", "_nnull", "_contains", "_ncontains",
+        "_icontains", "_nicontains", "_starts_with", "_nstarts_with", "_istarts_with", "_nistarts_with", "_ends_with",
+        "_nends_with", "_iends_with", "_niends_with", "_between", "_nbetween", "_empty", "_nempty", "_ieq", "_nieq",
+    ]
+
+    static func compile(_ filter: JSONValue, alias: String, collection: CollectionSchema, scope: inout SelectScope,
+                        depth: Int = 0) throws(CMSError) -> SQLExpression {
+        guard depth <= maxDepth else { throw CMSError.invalidQuery("The filter is nested too deeply") }
+        guard case .object(let object, let keys) = filter else { throw CMSError.invalidQuery("A filter must be an object") }
+        var parts: [SQLExpression] = []
+        for key in keys {
+            let value = object[key]!
+            switch key {
+            case "_and", "_or":
+                guard case .array(let items) = value else { throw CMSError.invalidQuery("\"\(key)\" needs an array") }
+                var children: [SQLExpression] = []
+                for item in items { children.append(try compile(item, alias: alias, collection: collection, scope: &scope, depth: depth + 1)) }
+                parts.append(key == "_and" ? .and(children) : .or(children))
+            default:
+                parts.append(try field(key, value, alias: alias, collection: collection, scope: &scope, depth: depth))
+            }
+        }
+        return parts.count == 1 ? parts[0] : .and(parts)
+    }
+
+    private static func field(_ key: String, _ value: JSONValue, alias: String, collection: CollectionSchema,
+                              scope: inout SelectScope, depth: Int) throws(CMSError) -> SQLExpression {
+        if let function = try FunctionField.parse(key, collection: collection, snapshot: scope.snapshot) {
+            return try operators(value, target: function.expression(alias: alias, scope: &scope), field: function.resultField)
+        }
+        guard let field = collection.field(key) else { throw unknownField(key, collection) }
+        if let relation = scope.snapshot.m2o(collection.name, key), case .object(_, let keys) = value,
+           keys.contains(where: { !operators.contains($0) }) {
+            let (target, related) = try scope.join(from: alias, relation)
+            return try compile(value, alias: target, collection: related, scope: &scope, depth: depth + 1)
+        }
+        if let relation = scope.snapshot.o2m(collection.name, key) {
+            guard case .object(let inner, let keys) = value else { throw CMSError.invalidQuery("Filter on \"\(key)\" needs an object") }
+            let negate = keys == ["_none"]
+            let condition = keys == ["_some"] || negate ? inner[keys[0]]! : value
+            return try exists(relation, condition, parentAlias: alias, parent: collection, scope: &scope, depth: depth, negate: negate)
+        }
+        guard field.hasColumn else { throw CMSError.invalidQuery("Field \"\(key)\" can't be filtered on") }
+        return try operators(value, target: .column(table: alias, name: key), field: field)
+    }
+
+    /// `EXISTS (SELECT 1 FROM child WHERE child.fk = parent.pk AND …)`; `_none` is its negation.
+    private static func exists(_ relation: RelationSchema, _ condition: JSONValue, parentAlias: String, parent: CollectionSchema,
+                               scope: inout SelectScope, depth: Int, negate: Bool) throws(CMSError) -> SQLExpression {
+        guard let child = scope.snapshot.collection(relation.collection) else { throw CMSError.invalidQuery("Unknown relation") }
+        var inner = SelectScope(collection: child, snapshot: scope.snapshot, aliases: scope.aliases)
+        let link = SQLExpression.compare(.column(table: inner.rootAlias, name: relation.field), .eq, .column(table: parentAlias, name: parent.primaryKey))
+        let body = try compile(condition, alias: inner.rootAlias, collection: child, scope: &inner, depth: depth + 1)
+        inner.select.filter = .and([link, body])
+        return negate ? .not(.exists(inner.select)) : .exists(inner.select)
+    }
+
+    /// `{"_eq": 1, "_lt": 5}` on one target; a bare value means `_eq`.
+    static func operators(_ value: JSONValue, target: SQLExpression, field: FieldSchema) throws(CMSError) -> SQLExpression {
+        guard case .object(let ops, let keys) = value else { return try condition("_eq", value, target, field) }
+        var parts: [SQLExpression] = []
+        for key in keys { parts.append(try condition(key, ops[key]!, target, field)) }
+        return parts.count == 1 ? parts[0] : .and(parts)
+    }
+
+    private static func condition(_ op: String, _ raw: JSONValue, _ target: SQLExpression, _ field: FieldSchema) throws(CMSError) -> SQLExpression {
+        let value = normalise(raw)
+        func bind(_ v: JSONValue) throws(CMSError) -> SQLExpression { .bind(try FieldValues.database(v, field, inFilter: true)) }
+        func flag() -> Bool { value.boolValue ?? (value.isNull ? true : value.stringValue != "false") }
+        func list() throws(CMSError) -> [SQLExpression] {
+            let items: [JSONValue]
+            switch value {
+            case .array(let array): items = array
+            case .string(let text): items = text.split(separator: ",").map { .string(String($0)) }
+            case .object(let dict, let keys): items = keys.map { dict[$0]! }
+            default: items = [value]
+            }
+            var out: [SQLExpression] = []
+            for item in items { out.append(try bind(normalise(item))) }
+            return out
+        }
+        func like(_ shape: (String) -> String, negated: Bool, insensitive: Bool) throws(CMSError) -> SQLExpression {
+            guard let text = QueryParser.scalarText(value) ?? value.boolValue.map({ String($0) }) else {
+                throw CMSError.invalidQuery("\"\(op)\" on \"\(field.name)\" needs a text value")
+            }
+            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            let subject: SQLExpression = [.string, .text, .hash, .csv].contains(field.type) ? target : .text(target)
+            return .like(insensitive ? .lower(subject) : subject, pattern: .bind(.text(shape(insensitive ? escaped.lowercased() : escaped))), negated: negated)
+        }
+        switch op {
+        case "_eq": return value.isNull ? .isNull(target, negated: false) : .compare(target, .eq, try bind(value))
+        case "_neq": return value.isNull ? .isNull(target, negated: true) : .or([.compare(target, .neq, try bind(value)), .isNull(target, negated: false)])
+        case "_ieq", "_nieq":
+            guard let text = QueryParser.scalarText(value) else { throw CMSError.invalidQuery("\"\(op)\" needs a text value") }
+            let equal = SQLExpression.compare(.lower(.text(target)), .eq, .bind(.text(text.lowercased())))
+            return op == "_ieq" ? equal : .not(equal)
+        case "_lt": return .compare(target, .lt, try bind(value))
+        case "_lte": return .compare(target, .lte, try bind(value))
+        case "_gt": return .compare(target, .gt, try bind(value))
+        case "_gte": return .compare(target, .gte, try bind(value))
+        case "_in", "_nin":
+            let items = try list()
+            if items.isEmpty { return op == "_in" ? .alwaysFalse : .alwaysTrue }
+            return .inList(target, items, negated: op == "_nin")
+        case "_between", "_nbetween":
+            let items = try list()
+            guard items.count == 2 else { throw CMSError.invalidQuery("\"\(op)\" needs two values") }
+            return .between(target, items[0], items[1], negated: op == "_nbetween")
+        case "_null": return .isNull(target, negated: !flag())
+        case "_nnull": return .isNull(target, negated: flag())
+        case "_empty", "_nempty":
+            let empty: SQLExpression = [.string, .text, .csv, .hash].contains(field.type)
+                ? .or([.isNull(target, negated: false), .compare(target, .eq, .bind(.text("")))]) : .isNull(target, negated: false)
+            return (op == "_empty") == flag() ? empty : .not(empty)
+        case "_contains": return try like({ "%\($0)%" }, negated: false, insensitive: false)
+        case "_ncontains": return try like({ "%\($0)%" }, negated: true, insensitive: false)
+        case "_icontains": return try like({ "%\($0)%" }, negated: false, insensitive: true)
+        case "_nicontains": return try like({ "%\($0)%" }, negated: true, insensitive: true)
+        case "_starts_with": return try like({ "\($0)%" }, negated: false, insensitive: false)
+        case "_nstarts_with": return try like({ "\($0)%" }, negated: true, insensitive: false)
+        case "_istarts_with": return try like({ "\($0)%" }, negated: false, insensitive: true)
+        case "_nistarts_with": return try like({ "\($0)%" }, negated: true, insensitive: true)
+        case "_ends_with": return try like({ "%\($0)" }, negated: false, insensitive: false)
+        case "_nends_with": return try like({ "%\($0)" }, negated: true, insensitive: false)
+        case "_iends_with": return try like({ "%\($0)" }, negated: false, insensitive: true)
+        case "_niends_with": return try like({ "%\($0)" }, negated: true, insensitive: true)
+        default: throw CMSError.invalidQuery("Unknown filter operator \"\(op)\"")
+        }
+    }
+
+    /// URL values are text: `"null"` is null and `"true"`/`"false"` are booleans, as in Directus's parser.
+    private static func normalise(_ value: JSONValue) -> JSONValue {
+        switch value.stringValue {
+        case "null", "NULL": .null
+        case "true": .bool(true)
+        case "false": .bool(false)
+        default: value
+        }
+    }
+
+    static func unknownField(_ name: String, _ collection: CollectionSchema) -> CMSError {
+        CMSError.invalidQuery("Field \"\(name)\" does not exist in collection \"\(collection.name)\"")
+    }
+}

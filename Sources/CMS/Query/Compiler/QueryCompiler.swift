@@ -1,0 +1,196 @@
+import Database
+
+/// request `Query` → validated `ReadPlan` (SQL AST + how to decode rows). Every identifier is looked up in the
+/// schema snapshot; anything unknown is INVALID_QUERY.
+struct QueryCompiler {
+    let snapshot: SchemaSnapshot
+    /// Per-parent limit of one-to-many children when `deep` gives none.
+    var childLimit: Int? = 100
+    let aliases = AliasAllocator()
+
+    func compile(_ query: Query, collection: CollectionSchema) throws(CMSError) -> ReadPlan {
+        var scope = SelectScope(collection: collection, snapshot: snapshot, aliases: aliases)
+        let root = scope.rootAlias
+        var conditions: [SQLExpression] = []
+        if let filter = query.filter { conditions.append(try FilterCompiler.compile(filter, alias: root, collection: collection, scope: &scope)) }
+        if let search = query.search, !search.isEmpty { conditions.append(Self.search(search, alias: root, collection: collection)) }
+        scope.select.filter = conditions.isEmpty ? nil : .and(conditions)
+
+        var plan: ReadPlan
+        if !query.aggregate.isEmpty || !query.groupBy.isEmpty {
+            let outputs = try AggregateCompiler.apply(query, collection: collection, scope: &scope)
+            plan = ReadPlan(select: scope.select, outputs: [], aggregate: outputs)
+        } else {
+            let tree = try FieldTree.parse(query.fields ?? ["*"])
+            let outputs = try self.outputs(tree, collection: collection, alias: root, scope: &scope, deep: query.deep, aliases: query.alias)
+            plan = ReadPlan(select: scope.select, outputs: outputs)
+        }
+        plan.select.orderBy = try order(query.sort, default: collection.sortField.map { [$0] } ?? (query.aggregate.isEmpty && query.groupBy.isEmpty ? [collection.primaryKey] : []),
+                                         collection: collection, scope: &scope)
+        plan.select.joins = scope.select.joins
+        plan.select.limit = query.limit
+        plan.select.offset = query.offset
+
+        if query.meta.contains("total_count") {
+            var count = SQLSelect(table: collection.name, alias: root)
+            count.columns = [(.aggregate(.count, .star, distinct: false), "count")]
+            plan.totalCount = count
+        }
+        if query.meta.contains("filter_count") {
+            var count = scope.select
+            count.columns = [(.aggregate(.count, .star, distinct: false), "count")]
+            count.groupBy = []
+            plan.filterCount = count
+        }
+        return plan
+    }
+
+    /// The answer's keys for one level: columns, joined many-to-one rows, one-to-many children.
+    func outputs(_ tree: FieldTree, collection: CollectionSchema, alias: String, scope: inout SelectScope,
+                 deep: JSONValue?, aliases outputAliases: [String: String] = [:]) throws(CMSError) -> [OutputNode] {
+        var requested: [(key: String, source: String, children: FieldTree?)] = []
+        for entry in tree.entries {
+            if entry.name == "*" {
+                for field in collection.fields where !tree.entries.contains(where: { $0.name == field.name }) {
+                    requested.append((field.name, field.name, entry.children))
+                }
+            } else {
+                requested.append((entry.name, outputAliases[entry.name] ?? entry.name, entry.children))
+            }
+        }
+        var nodes: [OutputNode] = []
+        for item in requested {
+            if let function = try FunctionField.parse(item.source, collection: collection, snapshot: snapshot) {
+                let column = aliases.column()
+                scope.select.columns.append((try function.expression(alias: alias, scope: &scope), column))
+                nodes.append(.value(key: item.key == item.source ? function.outputName : item.key, column: column, field: function.resultField))
+                continue
+            }
+            guard let field = collection.field(item.source) else { throw FilterCompiler.unknownField(item.source, collection) }
+            let deepHere = deep?[item.key]
+            if let relation = snapshot.o2m(collection.name, field.name) {
+                let parentKey = aliases.column()
+                scope.select.columns.append((.column(table: alias, name: collection.primaryKey), parentKey))
+                nodes.append(.children(key: item.key, parentKey: parentKey, plan: try child(relation, item.children, deep: deepHere)))
+            } else if let relation = snapshot.m2o(collection.name, field.name), let children = item.children {
+                let (target, related) = try scope.join(from: alias, relation)
+                let presence = aliases.column()
+                scope.select.columns.append((.column(table: target, name: related.primaryKey), presence))
+                let inner = try outputs(children, collection: related, alias: target, scope: &scope, deep: deepHere)
+                nodes.append(.object(key: item.key, presence: presence, children: inner))
+            } else if field.hasColumn {
+                if item.children != nil { throw CMSError.invalidQuery("\"\(field.name)\" is not a relational field") }
+                let column = aliases.column()
+                scope.select.columns.append((.column(table: alias, name: field.name), column))
+                nodes.append(.value(key: item.key, column: column, field: field))
+            }
+            // Alias fields without a relation (presentation, groups) hold no data.
+        }
+        return nodes
+    }
+
+    /// The one-to-many follow-up for `relation` with its `deep` parameters.
+    private func child(_ relation: RelationSchema, _ tree: FieldTree?, deep: JSONValue?) throws(CMSError) -> ChildPlan {
+        guard let collection = snapshot.collection(relation.collection) else { throw CMSError.invalidQuery("Unknown relation") }
+        var scope = SelectScope(collection: collection, snapshot: snapshot, aliases: aliases)
+        let root = scope.rootAlias
+        let outputs = try self.outputs(tree ?? FieldTree.of([collection.primaryKey]), collection: collection, alias: root, scope: &scope, deep: deep)
+        let foreignKey = aliases.column()
+        scope.select.columns.append((.column(table: root, name: relation.field), foreignKey))
+        var keysOnly: String?
+        if tree == nil, case .value(_, let column, _)? = outputs.first { keysOnly = column }
+
+        let parameters = try DeepParameters(deep)
+        var conditions: [SQLExpression] = []
+        if let filter = parameters.filter { conditions.append(try FilterCompiler.compile(filter, alias: root, collection: collection, scope: &scope)) }
+        if let search = parameters.search { conditions.append(Self.search(search, alias: root, collection: collection)) }
+        scope.select.filter = conditions.isEmpty ? nil : .and(conditions)
+        let defaultSort = relation.sortField ?? collection.sortField ?? collection.primaryKey
+        scope.select.orderBy = try order(parameters.sort, default: [defaultSort], collection: collection, scope: &scope)
+        scope.select.limit = parameters.limitGiven ? parameters.limit : childLimit
+        scope.select.offset = parameters.offset
+        scope.select.partition = .column(table: root, name: relation.field)
+        return ChildPlan(relation: relation, select: scope.select, outputs: outputs, foreignKey: foreignKey, keysOnly: keysOnly)
+    }
+
+    func order(_ sort: [String]?, default fallback: [String], collection: CollectionSchema,
+               scope: inout SelectScope) throws(CMSError) -> [SQLOrder] {
+        var orders: [SQLOrder] = []
+        for raw in sort ?? fallback {
+            let descending = raw.hasPrefix("-")
+            let path = descending ? String(raw.dropFirst()) : raw
+            var parts = path.split(separator: ".").map(String.init)
+            guard !parts.isEmpty, parts.count <= FilterCompiler.maxDepth else { throw CMSError.invalidQuery("\"\(raw)\" can't be sorted on") }
+            var alias = scope.rootAlias, current = collection
+            while parts.count > 1 {
+                guard let relation = snapshot.m2o(current.name, parts[0]) else {
+                    throw CMSError.invalidQuery("\"\(parts[0])\" is not a many-to-one field of \"\(current.name)\"")
+                }
+                (alias, current) = try scope.join(from: alias, relation)
+                parts.removeFirst()
+            }
+            if let function = try FunctionField.parse(parts[0], collection: current, snapshot: snapshot) {
+                orders.append(SQLOrder(expression: try function.expression(alias: alias, scope: &scope), descending: descending))
+                continue
+            }
+            guard let field = current.field(parts[0]), field.hasColumn else { throw FilterCompiler.unknownField(parts[0], current) }
+            orders.append(SQLOrder(expression: .column(table: alias, name: field.name), descending: descending))
+        }
+        return orders
+    }
+
+    /// Case-insensitive contains on text fields; equality on numbers and UUIDs when the term is one.
+    static func search(_ term: String, alias: String, collection: CollectionSchema) -> SQLExpression {
+        let escaped = term.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        var parts: [SQLExpression] = []
+        for field in collection.columns where field.type.isSearchable && !field.has("conceal") && field.meta?["searchable"]?.boolValue != false {
+            let column = SQLExpression.column(table: alias, name: field.name)
+            switch field.type {
+            case .string, .text:
+                parts.append(.like(.lower(column), pattern: .bind(.text("%\(escaped)%")), negated: false))
+            case .integer, .bigInteger:
+                if let number = Int64(term) { parts.append(.compare(column, .eq, .bind(.integer(number)))) }
+            case .float, .decimal:
+                if let number = Double(term) { parts.append(.compare(column, .eq, .bind(.double(number)))) }
+            case .uuid:
+                if let uuid = try? FieldValues.database(.string(term), field) { parts.append(.compare(column, .eq, .bind(uuid))) }
+            default: break
+            }
+        }
+        return .or(parts)
+    }
+}
+
+/// `deep` parameters of one relation: `_filter`, `_sort`, `_limit`, `_offset`, `_page`, `_search`.
+struct DeepParameters {
+    var filter: JSONValue?
+    var sort: [String]?
+    var limit: Int?
+    var limitGiven = false
+    var offset = 0
+    var search: String?
+
+    init(_ deep: JSONValue?) throws(CMSError) {
+        guard let deep, case .object(let object, let keys) = deep else { return }
+        for key in keys where key.hasPrefix("_") {
+            let value = object[key]!
+            switch key {
+            case "_filter": filter = try QueryParser.jsonParameter(value, "deep._filter")
+            case "_sort": sort = try QueryParser.list(value, "deep._sort")
+            case "_limit":
+                guard let n = QueryParser.integer(value), n >= -1 else { throw CMSError.invalidQuery("\"deep._limit\" must be a whole number") }
+                limit = n == -1 ? nil : n
+                limitGiven = true
+            case "_offset":
+                guard let n = QueryParser.integer(value), n >= 0 else { throw CMSError.invalidQuery("\"deep._offset\" must be a whole number") }
+                offset = n
+            case "_page":
+                guard let n = QueryParser.integer(value), n >= 1 else { throw CMSError.invalidQuery("\"deep._page\" must be 1 or more") }
+                offset = (n - 1) * (limit ?? 100)
+            case "_search": search = QueryParser.scalarText(value)
+            default: throw CMSError.invalidQuery("Unknown deep parameter \"\(key)\"")
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Database
+
+/// Writes a `SQLSelect` as text for one dialect, with `?` placeholders and the bound values in order.
+struct SQLRenderer {
+    let dialect: SQLDialect
+    private(set) var binds: [DatabaseValue] = []
+
+    init(dialect: SQLDialect) {
+        self.dialect = dialect
+    }
+
+    static func render(_ select: SQLSelect, _ dialect: SQLDialect) -> (String, [DatabaseValue]) {
+        var renderer = SQLRenderer(dialect: dialect)
+        let sql = renderer.select(select)
+        return (sql, renderer.binds)
+    }
+
+    mutating func select(_ s: SQLSelect) -> String {
+        guard let partition = s.partition, s.limit != nil || s.offset > 0 else { return plainSelect(s) }
+        // Per-parent limit: number the rows of each parent, then keep the wanted window.
+        var inner = s
+        inner.partition = nil
+        inner.limit = nil
+        inner.offset = 0
+        inner.orderBy = []
+        let order = s.orderBy.map { "\(expression($0.expression)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
+        inner.columns.append((.star, "__window"))
+        var sql = plainSelect(inner, window: "ROW_NUMBER() OVER (PARTITION BY \(expression(partition))\(order.isEmpty ? "" : " ORDER BY \(order)"))")
+        sql = "SELECT * FROM (\(sql)) \(q("w")) WHERE \(q("__row")) > \(s.offset)"
+        if let limit = s.limit { sql += " AND \(q("__row")) <= \(s.offset + limit)" }
+        return sql + " ORDER BY \(q("__row"))"
+    }
+
+    private mutating func plainSelect(_ s: SQLSelect, window: String? = nil) -> String {
+        var parts: [String] = []
+        for column in s.columns {
+            if column.alias == "__window", let window { parts.append("\(window) AS \(q("__row"))"); continue }
+            parts.append("\(expression(column.expression)) AS \(q(column.alias))")
+        }
+        var sql = "SELECT \(parts.isEmpty ? "1" : parts.joined(separator: ", ")) FROM \(q(s.table)) \(q(s.alias))"
+        for join in s.joins { sql += " LEFT JOIN \(q(join.table)) \(q(join.alias)) ON \(expression(join.on))" }
+        if let filter = s.filter { sql += " WHERE \(expression(filter))" }
+        if !s.groupBy.isEmpty { sql += " GROUP BY " + s.groupBy.map { expression($0) }.joined(separator: ", ") }
+        if !s.orderBy.isEmpty {
+            sql += " ORDER BY " + s.orderBy.map { order in
+                // NULLs first when ascending on both dialects (SQLite's order; PostgreSQL puts them last by default).
+                "\(expression(order.expression)) \(order.descending ? "DESC" : "ASC")" + (dialect == .postgres ? (order.descending ? " NULLS LAST" : " NULLS FIRST") : "")
+            }.joined(separator: ", ")
+        }
+        if let limit = s.limit { sql += " LIMIT \(limit)" } else if s.offset > 0, dialect == .sqlite { sql += " LIMIT -1" }
+        if s.offset > 0 { sql += " OFFSET \(s.offset)" }
+        return sql
+    }
+
+    private func q(_ identifier: String) -> String { dialect.quote(identifier) }
+
+    mutating func expression(_ e: SQLExpression) -> String {
+        switch e {
+        case .column(let table, let name): return "\(q(table)).\(q(name))"
+        case .bind(let value): binds.append(value); return "?"
+        case .null: return "NULL"
+        case .star: return "*"
+        case .integer(let i): return String(i)
+        case .exists(let s): return "EXISTS (\(select(s)))"
+        case .subquery(let s): return "(\(select(s)))"
+        case .and(let parts):
+            return parts.isEmpty ? expression(.alwaysTrue) : "(" + parts.map { expression($0) }.joined(separator: " AND ") + ")"
+        case .or(let parts):
+            return parts.isEmpty ? expression(.alwaysFalse) : "(" + parts.map { expression($0) }.joined(separator: " OR ") + ")"
+        case .not(let inner): return "NOT (\(expression(inner)))"
+        case .compare(let a, let op, let b): return "\(expression(a)) \(op.rawValue) \(expression(b))"
+        case .isNull(let inner, let negated): return "\(expression(inner)) IS \(negated ? "NOT " : "")NULL"
+        case .inList(let inner, let items, let negated):
+            return "\(expression(inner)) \(negated ? "NOT IN" : "IN") (\(items.map { expression($0) }.joined(separator: ", ")))"
+        case .between(let inner, let low, let high, let negated):
+            return "\(expression(inner)) \(negated ? "NOT BETWEEN" : "BETWEEN") \(expression(low)) AND \(expression(high))"
+        case .like(let inner, let pattern, let negated):
+            return "\(expression(inner)) \(negated ? "NOT LIKE" : "LIKE") \(expression(pattern)) ESCAPE '\\'"
+        case .lower(let inner): return "LOWER(\(expression(inner)))"
+        case .text(let inner): return "CAST(\(expression(inner)) AS \(dialect == .postgres ? "text" : "TEXT"))"
+        case .aggregate(let function, let inner, let distinct):
+            return "\(function.rawValue)(\(distinct ? "DISTINCT " : "")\(expression(inner)))"
+        case .datePart(let part, let inner):
+            let column = expression(inner)
+            switch dialect {
+            case .postgres:
+                let field = ["weekday": "dow", "week": "week"][part.rawValue] ?? part.rawValue
+                return "CAST(EXTRACT(\(field.uppercased()) FROM \(column)) AS integer)"
+            case .sqlite:
+                let format = ["year": "%Y", "month": "%m", "week": "%W", "day": "%d", "weekday": "%w", "hour": "%H", "minute": "%M", "second": "%S"][part.rawValue]!
+                return "CAST(strftime('\(format)', \(column)) AS INTEGER)"
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Database
+
+/// One field of a collection as the query path and the schema routes see it.
+public struct FieldSchema: Sendable, Equatable {
+    public let name: String
+    public var type: FieldType
+    /// The column type as the database reports it (nil for alias fields).
+    public var dataType: String?
+    public var nullable = true
+    public var defaultValue: JSONValue = .null
+    public var maxLength: Int?
+    public var precision: Int?
+    public var scale: Int?
+    public var isPrimaryKey = false
+    public var autoIncrement = false
+    public var unique = false
+    /// Directus's `meta.special` flags (`uuid`, `hash`, `cast-json`, `o2m`, …).
+    public var special: [String] = []
+    /// The `directus_fields` row, or nil for a field known only from the database.
+    public var meta: JSONValue?
+
+    public init(name: String, type: FieldType) {
+        self.name = name
+        self.type = type
+    }
+
+    public var hasColumn: Bool { type != .alias }
+    public func has(_ flag: String) -> Bool { special.contains(flag) }
+}
+
+/// A collection's fields and primary key: identifiers in a query are checked against this, never pasted.
+public struct CollectionSchema: Sendable {
+    public let name: String
+    /// Fields in their column order (alias fields last).
+    public var fields: [FieldSchema]
+    public var primaryKey: String
+    /// The `directus_collections` row, or nil for a table known only from the database.
+    public var meta: JSONValue?
+    /// False for a folder collection (`schema: null`): metadata without a table.
+    public var hasTable = true
+
+    public init(name: String, fields: [FieldSchema], primaryKey: String) {
+        self.name = name
+        self.fields = fields
+        self.primaryKey = primaryKey
+    }
+
+    public func field(_ name: String) -> FieldSchema? { fields.first { $0.name == name } }
+    public var isSystem: Bool { name.hasPrefix("directus_") || name.hasPrefix("depot_") }
+    public var singleton: Bool { meta?["singleton"]?.boolValue == true }
+    /// Default sort: the collection's `sort_field`, else the primary key.
+    public var sortField: String? { meta?["sort_field"]?.stringValue }
+    public var columns: [FieldSchema] { fields.filter(\.hasColumn) }
+
+    /// Text columns that hold JSON (Directus's `cast-json` special).
+    static let castJSON: Set<String> = ["directus_files.tags"]
+
+    /// The schema of a `directus_*` table, from the migration that creates it.
+    public static func system(_ table: String) -> CollectionSchema {
+        let spec = (SystemTables.all + [SystemTables.derivatives]).first { $0.name == table }!
+        let fields = spec.columns.map { column in
+            var field = FieldSchema(name: column.name, type: castJSON.contains("\(table).\(column.name)") ? .json : FieldType(column.type))
+            field.nullable = column.nullable && !column.primary
+            field.isPrimaryKey = column.primary
+            field.autoIncrement = column.type == .increments
+            field.unique = column.unique
+            if case .string(let length) = column.type { field.maxLength = length }
+            return field
+        }
+        return CollectionSchema(name: table, fields: fields, primaryKey: spec.columns.first { $0.primary }?.name ?? "id")
+    }
+
+    /// The foreign keys the system tables declare, as m2o relations.
+    static func systemRelations() -> [RelationSchema] {
+        SystemTables.all.flatMap { spec in
+            spec.columns.compactMap { column in
+                column.references.map { RelationSchema(collection: spec.name, field: column.name, relatedCollection: $0.table,
+                                                      onDelete: $0.onDelete) }
+            }
+        }
+    }
+}
+
+private extension FieldType {
+    init(_ type: ColumnType) {
+        switch type {
+        case .increments, .integer: self = .integer
+        case .bigInteger: self = .bigInteger
+        case .uuid: self = .uuid
+        case .string: self = .string
+        case .text: self = .text
+        case .float: self = .float
+        case .boolean: self = .boolean
+        case .timestamp: self = .timestamp
+        case .json: self = .json
+        }
+    }
+}
