@@ -104,8 +104,8 @@ import Testing
             #expect(anonymous.status == 403 && anonymous.errorCode == "FORBIDDEN", "\(path) anonymous")
             let editor = try await depot.request("GET", path, token: "editor-token")
             #expect(editor.status == 403 && editor.errorCode == "FORBIDDEN", "\(path) editor")
-            // Routes of later issues are 404 for an admin; /files and /settings answer, an unknown asset is FORBIDDEN.
-            let expected = ["/files": 200, "/settings": 200, "/assets/abc": 403][path] ?? 404
+            // Routes of later issues are 404 for an admin; unknown collections and assets are FORBIDDEN.
+            let expected = ["/files": 200, "/settings": 200, "/collections": 200, "/items/articles": 403, "/assets/abc": 403][path] ?? 404
             #expect(try await depot.request("GET", path, token: admin).status == expected, "\(path) admin")
         }
         let me = try await depot.request("GET", "/users/me?fields=email", token: "editor-token")

@@ -54,7 +54,8 @@ public struct CollectionStore: Sendable {
         return keys.compactMap { byKey[$0] }
     }
 
-    static func keyText(_ value: JSONValue) -> String? {
+    /// A primary key given as a string or a number, as text.
+    public static func keyText(_ value: JSONValue) -> String? {
         switch value {
         case .string(let s): s
         case .int(let i): String(i)

@@ -30,6 +30,8 @@ public enum DepotServer {
         FoldersController(folders: services.folders, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         AssetsController(files: services.files, settings: services.settings, transformer: services.transformer,
                          storage: services.storage, cacheTTL: configuration.assetsCacheTTL).register(on: router)
+        ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         SettingsController(settings: services.settings, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         return router
     }

@@ -20,6 +20,8 @@ public final class DepotServices: Sendable {
     public let redis: RedisClient?
     public let vips: VipsRuntime
     public let transformer: AssetTransformer
+    public let items: ItemsService
+    public let schema: SchemaService
     public let curlVersion: String
     public let bootstrap: BootstrapService.Outcome
     let lifecycle = Lifecycle()
@@ -67,6 +69,10 @@ public final class DepotServices: Sendable {
             try await transformer.removeDerivatives(fileID: id, driver: storage.driver)
         }
         self.folders = FoldersService(database: database)
+        let schemas = SchemaCache(database: database)
+        self.schema = SchemaService(database: database, cache: schemas)
+        self.items = ItemsService(database: database, schemas: schemas, hashParameters: configuration.hash,
+                                  limits: QueryParser.Limits(defaultLimit: configuration.queryLimitDefault, maxLimit: configuration.queryLimitMax))
         self.redis = redis
         self.vips = vips
         self.curlVersion = curlVersion

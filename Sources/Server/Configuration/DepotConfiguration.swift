@@ -22,6 +22,9 @@ public struct DepotConfiguration: Sendable {
     public var logSilent = false
     public var logStyle: LogStyle = .pretty
     public var maxPayloadSize = 1_048_576
+    /// `QUERY_LIMIT_DEFAULT` and `QUERY_LIMIT_MAX` (-1 = no maximum).
+    public var queryLimitDefault = 100
+    public var queryLimitMax: Int?
     public var auth = AuthConfiguration(secret: "")
     public var hash = HashParameters()
     public var cookies = CookieConfiguration()
@@ -66,6 +69,9 @@ public struct DepotConfiguration: Sendable {
             logStyle = parsed
         }
         maxPayloadSize = try env.bytes("MAX_PAYLOAD_SIZE", default: maxPayloadSize)
+        queryLimitDefault = try env.int("QUERY_LIMIT_DEFAULT", default: queryLimitDefault, range: 1...Int.max)
+        let max = try env.int("QUERY_LIMIT_MAX", default: -1, range: -1...Int.max)
+        queryLimitMax = max < 0 ? nil : max
         database = try Self.database(env, dataPath: dataPath)
         admin = .init(email: env["ADMIN_EMAIL"], password: env["ADMIN_PASSWORD"], token: env["ADMIN_TOKEN"])
         if let email = admin.email, !email.contains("@") {

@@ -1,3 +1,4 @@
+import Foundation
 import CMS
 import Hummingbird
 
@@ -9,9 +10,10 @@ extension Request {
         return out
     }
 
-    /// Query pairs in order, repeated keys included (bracket-form parameters need them all).
+    /// Query pairs in order, repeated keys included (bracket-form parameters need them all). Hummingbird decodes
+    /// values only; keys such as `filter%5Bstatus%5D` are decoded here.
     var queryPairs: [(String, String)] {
-        uri.queryParameters.map { (String($0.key), String($0.value)) }
+        uri.queryParameters.map { (String($0.key).removingPercentEncoding ?? String($0.key), String($0.value)) }
     }
 
     /// The query language parameters of this request.

@@ -21,7 +21,13 @@ struct FilterCompiler {
             let value = object[key]!
             switch key {
             case "_and", "_or":
-                guard case .array(let items) = value else { throw CMSError.invalidQuery("\"\(key)\" needs an array") }
+                let items: [JSONValue]
+                switch value {
+                case .array(let array): items = array
+                // Bracket form `filter[_or][0][…]` arrives as an object keyed by index.
+                case .object(let dict, let keys) where keys.allSatisfy({ Int($0) != nil }): items = keys.sorted { Int($0)! < Int($1)! }.map { dict[$0]! }
+                default: throw CMSError.invalidQuery("\"\(key)\" needs an array")
+                }
                 var children: [SQLExpression] = []
                 for item in items { children.append(try compile(item, alias: alias, collection: collection, scope: &scope, depth: depth + 1)) }
                 parts.append(key == "_and" ? .and(children) : .or(children))

@@ -1,0 +1,104 @@
+import Database
+
+/// `/items/:collection`: reads through the query language and writes through `ItemWriter`, for user collections
+/// (system collections have their own routes and are FORBIDDEN here, as in Directus).
+public final class ItemsService: Sendable {
+    private let database: any Database
+    public let schemas: SchemaCache
+    private let hashParameters: HashParameters
+    public let limits: QueryParser.Limits
+
+    public init(database: any Database, schemas: SchemaCache, hashParameters: HashParameters = HashParameters(),
+                limits: QueryParser.Limits = QueryParser.Limits()) {
+        self.database = database
+        self.schemas = schemas
+        self.hashParameters = hashParameters
+        self.limits = limits
+    }
+
+    /// The store of a user collection with a table; anything else is FORBIDDEN.
+    public func store(_ name: String) async throws -> CollectionStore {
+        let snapshot = try await schemas.snapshot()
+        guard let collection = snapshot.collection(name), !collection.isSystem, collection.hasTable else { throw CMSError.forbidden }
+        return CollectionStore(schema: collection, database: database, snapshot: snapshot)
+    }
+
+    public func readMany(_ collection: String, query: Query, accountability: Accountability) async throws -> (data: JSONValue, meta: JSONValue?) {
+        let store = try await store(collection)
+        var query = query
+        if let filter = query.filter { query.filter = try await DynamicValues(accountability: accountability, database: database).resolve(filter) }
+        if store.schema.singleton {
+            query.limit = 1
+            guard case .array(let rows) = try await store.readMany(query).data else { return (.null, nil) }
+            return (rows.first ?? .null, nil)
+        }
+        return try await store.readMany(query)
+    }
+
+    public func readOne(_ collection: String, key: String, query: Query) async throws -> JSONValue {
+        guard let item = try await store(collection).readOne(key, query: query) else { throw CMSError.forbidden }
+        return item
+    }
+
+    public func readMany(_ collection: String, keys: [String], query: Query) async throws -> [JSONValue] {
+        try await store(collection).readMany(byKeys: keys, query: query)
+    }
+
+    /// Creates items (one payload object each, nested relations included); returns their keys.
+    public func create(_ collection: String, _ payloads: [JSONValue], accountability: Accountability) async throws -> [String] {
+        let store = try await store(collection)
+        return try await write(store, accountability) { writer in try payloads.map { try writer.create(store.schema, $0) } }
+    }
+
+    public func update(_ collection: String, keys: [String], _ payload: JSONValue, accountability: Accountability) async throws {
+        let store = try await store(collection)
+        try await write(store, accountability) { writer in for key in keys { try writer.update(store.schema, key: key, payload) } }
+    }
+
+    /// An array of objects, each with its primary key; returns the keys.
+    public func updateBatch(_ collection: String, _ items: [JSONValue], accountability: Accountability) async throws -> [String] {
+        let store = try await store(collection)
+        let pk = store.schema.primaryKey
+        let keyed = try items.map { item throws(CMSError) -> (String, JSONValue) in
+            guard let key = item[pk].flatMap(CollectionStore.keyText) else { throw CMSError.invalidPayload("Each item needs its \"\(pk)\"") }
+            return (key, item)
+        }
+        try await write(store, accountability) { writer in for (key, item) in keyed { try writer.update(store.schema, key: key, item) } }
+        return keyed.map(\.0)
+    }
+
+    /// The singleton's one row: updated, or created when missing.
+    public func upsertSingleton(_ collection: String, _ payload: JSONValue, accountability: Accountability) async throws {
+        let store = try await store(collection)
+        let d = database.dialect
+        try await write(store, accountability) { writer in
+            let existing = try writer.connection.query("SELECT \(d.quote(store.schema.primaryKey)) AS k FROM \(d.quote(store.schema.name)) LIMIT 1")
+            if let key = existing.first?["k"].string { try writer.update(store.schema, key: key, payload) }
+            else { _ = try writer.create(store.schema, payload) }
+        }
+    }
+
+    public func delete(_ collection: String, keys: [String], accountability: Accountability) async throws {
+        let store = try await store(collection)
+        try await write(store, accountability) { writer in try writer.delete(store.schema, keys: keys) }
+    }
+
+    /// The keys of the items `query` matches (for batch update/delete by query).
+    public func keys(_ collection: String, matching query: Query, accountability: Accountability) async throws -> [String] {
+        let store = try await store(collection)
+        var query = query
+        query.fields = [store.schema.primaryKey]
+        query.meta = []
+        guard case .array(let rows) = try await readMany(collection, query: query, accountability: accountability).data else { return [] }
+        return rows.compactMap { $0[store.schema.primaryKey].flatMap(CollectionStore.keyText) }
+    }
+
+    private func write<T: Sendable>(_ store: CollectionStore, _ accountability: Accountability,
+                                    _ body: @escaping @Sendable (ItemWriter) throws -> T) async throws -> T {
+        let snapshot = store.snapshot, parameters = hashParameters
+        return try await database.transaction { connection in
+            try body(ItemWriter(snapshot: snapshot, connection: connection, accountability: accountability,
+                                hash: { try PasswordHasher.hashNow($0, parameters) }))
+        }
+    }
+}

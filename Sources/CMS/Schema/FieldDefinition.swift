@@ -1,0 +1,126 @@
+import Database
+
+/// A field as a `POST /collections` or `POST /fields` body describes it: `{field, type, meta, schema}`.
+struct FieldDefinition: Sendable {
+    let name: String
+    let type: FieldType
+    let meta: JSONValue
+    var primaryKey = false
+    var autoIncrement = false
+    var nullable = true
+    var unique = false
+    var maxLength: Int?
+    var precision: Int?
+    var scale: Int?
+    var defaultValue: JSONValue?
+    var foreignKey: (table: String, column: String, onDelete: String)?
+
+    init(_ payload: JSONValue) throws(CMSError) {
+        guard let name = payload["field"]?.stringValue, SchemaNames.valid(name) else {
+            throw CMSError.invalidPayload("\"field\" must be a name of letters, digits and underscores")
+        }
+        var special = payload["meta"]?["special"].flatMap { value -> [String]? in
+            if case .array(let items) = value { return items.compactMap(\.stringValue) }
+            return value.stringValue?.split(separator: ",").map(String.init)
+        } ?? []
+        let typeName = payload["type"]?.stringValue ?? (special.contains(where: { ["o2m", "m2m", "alias", "no-data", "group"].contains($0) }) ? "alias" : nil)
+        guard let typeName, let type = FieldType(rawValue: typeName), type != .unknown else {
+            throw CMSError.invalidPayload("\"type\" must be one of \(FieldType.allCases.filter { $0 != .unknown }.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.name = name
+        self.type = type
+        let schema = payload["schema"] ?? .null
+        primaryKey = schema["is_primary_key"]?.boolValue == true
+        autoIncrement = schema["has_auto_increment"]?.boolValue == true
+        nullable = !primaryKey && schema["is_nullable"]?.boolValue != false
+        unique = schema["is_unique"]?.boolValue == true
+        maxLength = schema["max_length"].flatMap(QueryParser.integer)
+        precision = schema["numeric_precision"].flatMap(QueryParser.integer)
+        scale = schema["numeric_scale"].flatMap(QueryParser.integer)
+        if let value = schema["default_value"], !value.isNull { defaultValue = value }
+        if let table = schema["foreign_key_table"]?.stringValue {
+            guard SchemaNames.valid(table) else { throw CMSError.invalidPayload("\"schema.foreign_key_table\" is not a collection name") }
+            let column = schema["foreign_key_column"]?.stringValue ?? "id"
+            guard SchemaNames.valid(column) else { throw CMSError.invalidPayload("\"schema.foreign_key_column\" is not a field name") }
+            foreignKey = (table, column, schema["on_delete"]?.stringValue?.uppercased() ?? "SET NULL")
+        }
+        if autoIncrement, ![.integer, .bigInteger].contains(type) { throw CMSError.invalidPayload("Only integer fields can auto-increment") }
+        if primaryKey, type == .uuid, !special.contains("uuid") { special.append("uuid") }
+        if type == .hash, !special.contains("hash") { special.append("hash") }
+        if type == .json, !special.contains("cast-json") { special.append("cast-json") }
+        if type == .csv, !special.contains("cast-csv") { special.append("cast-csv") }
+        var meta = payload["meta"] ?? .object([])
+        if case .object(var dict, var keys) = meta {
+            if dict["special"] == nil { keys.append("special") }
+            dict["special"] = special.isEmpty ? .null : .array(special.map(JSONValue.string))
+            meta = .object(dict, keys: keys)
+        }
+        self.meta = meta
+    }
+
+    /// The column definition, or nil for an alias field.
+    func columnSQL(_ d: SQLDialect) -> String? {
+        guard let type = type.columnSQL(d, maxLength: maxLength, precision: precision, scale: scale, autoIncrement: autoIncrement && primaryKey) else { return nil }
+        var parts = [d.quote(name), type]
+        let rowid = d == .sqlite && autoIncrement && primaryKey
+        if primaryKey && !rowid { parts.append("PRIMARY KEY") }
+        if !nullable && !primaryKey { parts.append("NOT NULL") }
+        if let defaultValue, let sql = Self.defaultSQL(defaultValue, self.type, d) { parts.append("DEFAULT \(sql)") }
+        if let fk = foreignKey {
+            parts.append("REFERENCES \(d.quote(fk.table)) (\(d.quote(fk.column))) ON DELETE \(["CASCADE", "RESTRICT", "NO ACTION", "SET DEFAULT"].contains(fk.onDelete) ? fk.onDelete : "SET NULL")")
+        }
+        return parts.joined(separator: " ")
+    }
+
+    func uniqueIndexSQL(table: String, _ d: SQLDialect) -> String {
+        "CREATE UNIQUE INDEX \(d.quote("\(table)_\(name)_unique")) ON \(d.quote(table)) (\(d.quote(name)))"
+    }
+
+    /// A literal default, rendered from a typed value (never pasted from the request).
+    private static func defaultSQL(_ value: JSONValue, _ type: FieldType, _ d: SQLDialect) -> String? {
+        if value.stringValue?.uppercased() == "CURRENT_TIMESTAMP" || value.stringValue == "now()" {
+            return type.isTemporal ? (d == .sqlite ? "CURRENT_TIMESTAMP" : "CURRENT_TIMESTAMP") : nil
+        }
+        let field = FieldSchema(name: "default", type: type)
+        guard let bound = try? FieldValues.database(value, field) else { return nil }
+        switch bound {
+        case .integer(let i): return String(i)
+        case .double(let x): return String(x)
+        case .boolean(let b): return d == .sqlite ? (b ? "1" : "0") : (b ? "true" : "false")
+        case .text(let s): return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        default: return nil
+        }
+    }
+}
+
+/// Rows of `directus_collections` and `directus_fields`, written from `meta` objects: only the table's own
+/// columns are taken, each converted by its declared type.
+enum MetadataWriter {
+    static func insertCollection(_ name: String, meta: JSONValue, on connection: any DatabaseConnection) throws {
+        try insert("directus_collections", fixed: [("collection", .text(name))], meta: meta, on: connection)
+    }
+
+    static func upsertCollection(_ name: String, meta: JSONValue, on connection: any DatabaseConnection) throws {
+        try connection.execute("DELETE FROM directus_collections WHERE collection = ?", [.text(name)])
+        try insertCollection(name, meta: meta, on: connection)
+    }
+
+    static func insertField(_ collection: String, _ definition: FieldDefinition, on connection: any DatabaseConnection) throws {
+        var fixed: [(String, DatabaseValue)] = [("collection", .text(collection)), ("field", .text(definition.name))]
+        if case .array(let flags)? = definition.meta["special"] { fixed.append(("special", .text(flags.compactMap(\.stringValue).joined(separator: ",")))) }
+        try insert("directus_fields", fixed: fixed, meta: definition.meta, on: connection)
+    }
+
+    private static func insert(_ table: String, fixed: [(String, DatabaseValue)], meta: JSONValue, on connection: any DatabaseConnection) throws {
+        let schema = CollectionSchema.system(table)
+        var values = fixed
+        if case .object(let dict, let keys) = meta {
+            for key in keys where !values.contains(where: { $0.0 == key }) && key != "id" && key != "special" {
+                guard let field = schema.field(key), let value = dict[key] else { continue }
+                values.append((key, try FieldValues.database(value, field)))
+            }
+        }
+        let d = connection.dialect
+        try connection.execute("INSERT INTO \(d.quote(table)) (\(values.map { d.quote($0.0) }.joined(separator: ", "))) VALUES (\(values.map { _ in "?" }.joined(separator: ", ")))", values.map(\.1))
+    }
+}

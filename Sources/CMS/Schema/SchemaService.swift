@@ -1,0 +1,201 @@
+import Database
+
+/// `/collections`, `/fields`, `/relations`: tables, columns and foreign keys, with Directus's metadata rows, each
+/// change in one transaction; the schema snapshot is rebuilt afterwards.
+public final class SchemaService: Sendable {
+    public let database: any Database
+    public let cache: SchemaCache
+
+    public init(database: any Database, cache: SchemaCache) {
+        self.database = database
+        self.cache = cache
+    }
+
+    // MARK: reads
+
+    public func collections() async throws -> [JSONValue] {
+        let snapshot = try await cache.snapshot()
+        return snapshot.names.map { SchemaJSON.collection(snapshot.collections[$0]!) }
+    }
+
+    public func collection(_ name: String) async throws -> JSONValue {
+        SchemaJSON.collection(try await cache.collection(name))
+    }
+
+    public func fields(_ collection: String? = nil) async throws -> [JSONValue] {
+        let snapshot = try await cache.snapshot()
+        let names = try collection.map { name throws(CMSError) in
+            guard snapshot.collection(name) != nil else { throw CMSError.forbidden }
+            return [name]
+        } ?? snapshot.names
+        return names.flatMap { name in snapshot.collections[name]!.fields.map { SchemaJSON.field($0, collection: snapshot.collections[name]!) } }
+    }
+
+    public func field(_ collection: String, _ field: String) async throws -> JSONValue {
+        let schema = try await cache.collection(collection)
+        guard let found = schema.field(field) else { throw CMSError.forbidden }
+        return SchemaJSON.field(found, collection: schema)
+    }
+
+    public func relations(_ collection: String? = nil) async throws -> [JSONValue] {
+        try await cache.snapshot().relations.filter { collection == nil || $0.collection == collection }.map(SchemaJSON.relation)
+    }
+
+    // MARK: changes
+
+    /// Creates the table (a primary key `id` is added when no field is one) and the metadata rows.
+    public func createCollection(_ payload: JSONValue) async throws {
+        guard let name = payload["collection"]?.stringValue, SchemaNames.valid(name) else {
+            throw CMSError.invalidPayload("\"collection\" must be a name of letters, digits and underscores")
+        }
+        guard !name.hasPrefix("directus_"), !name.hasPrefix("depot_") else { throw CMSError.invalidPayload("Collection names can't start with \"directus_\"") }
+        if try await cache.snapshot().collection(name) != nil { throw CMSError.invalidPayload("Collection \"\(name)\" already exists") }
+        var definitions: [FieldDefinition] = []
+        if case .array(let fields)? = payload["fields"] { definitions = try fields.map { try FieldDefinition($0) } }
+        let folder = payload["schema"]?.isNull == true
+        if !folder, !definitions.contains(where: \.primaryKey) {
+            definitions.insert(try FieldDefinition(.object([("field", "id"), ("type", "integer"),
+                                                            ("schema", .object([("is_primary_key", true), ("has_auto_increment", true)])),
+                                                            ("meta", .object([("hidden", true), ("readonly", true), ("interface", "input")]))])), at: 0)
+        }
+        let meta = payload["meta"] ?? .null
+        let fields = definitions
+        try await database.transaction { connection in
+            let d = connection.dialect
+            if !folder {
+                let columns = fields.compactMap { $0.columnSQL(d) }
+                try connection.execute("CREATE TABLE \(d.quote(name)) (\(columns.joined(separator: ", ")))")
+                for definition in fields where definition.unique && !definition.primaryKey {
+                    try connection.execute(definition.uniqueIndexSQL(table: name, d))
+                }
+            }
+            try MetadataWriter.insertCollection(name, meta: meta, on: connection)
+            for definition in fields { try MetadataWriter.insertField(name, definition, on: connection) }
+        }
+        cache.invalidate()
+    }
+
+    public func updateCollection(_ name: String, _ payload: JSONValue) async throws {
+        _ = try await cache.collection(name)
+        let meta = payload["meta"] ?? .object([])
+        try await database.transaction { connection in try MetadataWriter.upsertCollection(name, meta: meta, on: connection) }
+        cache.invalidate()
+    }
+
+    public func deleteCollection(_ name: String) async throws {
+        let collection = try await cache.collection(name)
+        guard !collection.isSystem else { throw CMSError.forbidden }
+        try await database.transaction { connection in
+            let d = connection.dialect
+            if collection.hasTable { try connection.execute("DROP TABLE \(d.quote(name))\(d == .postgres ? " CASCADE" : "")") }
+            try connection.execute("DELETE FROM directus_collections WHERE collection = ?", [.text(name)])
+            try connection.execute("DELETE FROM directus_fields WHERE collection = ?", [.text(name)])
+            try connection.execute("DELETE FROM directus_relations WHERE many_collection = ?", [.text(name)])
+            try connection.execute("UPDATE directus_relations SET one_field = NULL WHERE one_collection = ?", [.text(name)])
+        }
+        cache.invalidate()
+    }
+
+    public func createField(_ collection: String, _ payload: JSONValue) async throws {
+        let schema = try await cache.collection(collection)
+        guard !schema.isSystem, schema.hasTable || payload["type"]?.stringValue == "alias" else { throw CMSError.forbidden }
+        let definition = try FieldDefinition(payload)
+        guard schema.field(definition.name) == nil else { throw CMSError.invalidPayload("Field \"\(definition.name)\" already exists") }
+        guard !definition.primaryKey else { throw CMSError.invalidPayload("A primary key can only be created with its collection") }
+        if !definition.nullable, definition.defaultValue == nil, definition.type != .alias {
+            throw CMSError.invalidPayload("A new field that can't be null needs a default value")
+        }
+        try await database.transaction { connection in
+            let d = connection.dialect
+            if let column = definition.columnSQL(d) {
+                try connection.execute("ALTER TABLE \(d.quote(collection)) ADD COLUMN \(column)")
+                if definition.unique { try connection.execute(definition.uniqueIndexSQL(table: collection, d)) }
+            }
+            try MetadataWriter.insertField(collection, definition, on: connection)
+        }
+        cache.invalidate()
+    }
+
+    public func deleteField(_ collection: String, _ field: String) async throws {
+        let schema = try await cache.collection(collection)
+        guard !schema.isSystem, let found = schema.field(field), !found.isPrimaryKey else { throw CMSError.forbidden }
+        let snapshot = try await cache.snapshot()
+        try await database.transaction { connection in
+            let d = connection.dialect
+            if found.hasColumn {
+                if d == .sqlite {
+                    for index in try connection.query("SELECT name FROM pragma_index_list(?) WHERE origin = 'c'", [.text(collection)]) {
+                        let columns = try connection.query("SELECT name FROM pragma_index_info(?)", [index["name"]])
+                        if columns.contains(where: { $0["name"].string == field }), let indexName = index["name"].string {
+                            try connection.execute("DROP INDEX \(d.quote(indexName))")
+                        }
+                    }
+                }
+                try connection.execute("ALTER TABLE \(d.quote(collection)) DROP COLUMN \(d.quote(field))")
+            }
+            try connection.execute("DELETE FROM directus_fields WHERE collection = ? AND field = ?", [.text(collection), .text(field)])
+            try connection.execute("DELETE FROM directus_relations WHERE many_collection = ? AND many_field = ?", [.text(collection), .text(field)])
+            if let relation = snapshot.o2m(collection, field), relation.metaID != nil {
+                try connection.execute("UPDATE directus_relations SET one_field = NULL WHERE many_collection = ? AND many_field = ?",
+                                       [.text(relation.collection), .text(relation.field)])
+            }
+        }
+        cache.invalidate()
+    }
+
+    /// Records a relation; on PostgreSQL a foreign key constraint is added when `schema` asks for one (SQLite
+    /// gets its constraint when the field is created with `schema.foreign_key_table`).
+    public func createRelation(_ payload: JSONValue) async throws {
+        guard let collection = payload["collection"]?.stringValue, let field = payload["field"]?.stringValue else {
+            throw CMSError.invalidPayload("\"collection\" and \"field\" are required")
+        }
+        let snapshot = try await cache.snapshot()
+        guard let many = snapshot.collection(collection), many.field(field) != nil else { throw CMSError.forbidden }
+        let related = payload["related_collection"]?.stringValue
+        if let related, snapshot.collection(related) == nil { throw CMSError.invalidPayload("Collection \"\(related)\" does not exist") }
+        if snapshot.relation(collection, field)?.metaID != nil { throw CMSError.invalidPayload("Field \"\(collection).\(field)\" already has a relation") }
+        let meta = payload["meta"] ?? .null
+        let onDelete = payload["schema"]?["on_delete"]?.stringValue?.uppercased() ?? "SET NULL"
+        guard ["SET NULL", "CASCADE", "NO ACTION", "RESTRICT", "SET DEFAULT"].contains(onDelete) else {
+            throw CMSError.invalidPayload("\"schema.on_delete\" must be SET NULL, CASCADE, NO ACTION, RESTRICT or SET DEFAULT")
+        }
+        let wantsConstraint = payload["schema"].map { !$0.isNull } ?? true
+        let existing = snapshot.relation(collection, field)
+        try await database.transaction { connection in
+            let d = connection.dialect
+            if d == .postgres, wantsConstraint, existing?.onDelete == nil, let related, let target = snapshot.collection(related) {
+                try connection.execute("""
+                    ALTER TABLE \(d.quote(collection)) ADD CONSTRAINT \(d.quote("\(collection)_\(field)_foreign")) FOREIGN KEY (\(d.quote(field)))
+                    REFERENCES \(d.quote(related)) (\(d.quote(target.primaryKey))) ON DELETE \(onDelete)
+                    """)
+            }
+            try connection.execute("""
+                INSERT INTO directus_relations (many_collection, many_field, one_collection, one_field, junction_field, sort_field, one_deselect_action)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [.text(collection), .text(field), .optional(related), .optional(meta["one_field"]?.stringValue),
+                      .optional(meta["junction_field"]?.stringValue), .optional(meta["sort_field"]?.stringValue),
+                      .text(meta["one_deselect_action"]?.stringValue ?? "nullify")])
+        }
+        cache.invalidate()
+    }
+
+    public func deleteRelation(_ collection: String, _ field: String) async throws {
+        guard let relation = try await cache.snapshot().relation(collection, field) else { throw CMSError.forbidden }
+        try await database.transaction { connection in
+            let d = connection.dialect
+            if d == .postgres, let constraint = relation.constraintName {
+                try connection.execute("ALTER TABLE \(d.quote(collection)) DROP CONSTRAINT \(d.quote(constraint))")
+            }
+            try connection.execute("DELETE FROM directus_relations WHERE many_collection = ? AND many_field = ?", [.text(collection), .text(field)])
+        }
+        cache.invalidate()
+    }
+}
+
+enum SchemaNames {
+    /// Identifiers Depot creates: letters, digits and underscores, not starting with a digit, at most 64.
+    static func valid(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.count <= 64, !("0"..."9").contains(Character(first)) else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+}

@@ -1,0 +1,97 @@
+import CMS
+import HTTPTypes
+import Hummingbird
+
+/// `/items/:collection` (GET, SEARCH, POST, PATCH, DELETE; singletons at the collection path).
+struct ItemsController {
+    let items: ItemsService
+    let maxPayloadSize: Int
+
+    func register(on router: Router<DepotRequestContext>) {
+        router.get("/items/:collection") { request, context in
+            try await list(try context.parameters.require("collection"), try request.query(items.limits), context)
+        }
+        router.on("/items/:collection", method: HTTPRequest.Method("SEARCH")!) { request, context in
+            let body = try await request.jsonBody(limit: maxPayloadSize)
+            let collection = try context.parameters.require("collection")
+            let query = try QueryParser.parse(object: body["query"] ?? .object([]), limits: items.limits)
+            if case .array(let keys)? = body["keys"] {
+                return JSONResponse.data(.array(try await items.readMany(collection, keys: keys.compactMap(CollectionStore.keyText), query: query)))
+            }
+            return try await list(collection, query, context)
+        }
+        router.get("/items/:collection/:id") { request, context in
+            JSONResponse.data(try await items.readOne(try context.parameters.require("collection"), key: try context.parameters.require("id"),
+                                                      query: try request.query(items.limits)))
+        }
+        router.post("/items/:collection") { request, context in
+            let collection = try context.parameters.require("collection")
+            let payload = try await request.jsonBody(limit: maxPayloadSize)
+            if try await items.store(collection).schema.singleton { throw CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route doesn't exist.") }
+            let keys = try await items.create(collection, payload.arrayItems ?? [payload], accountability: context.accountability)
+            return try await answer(collection, keys, single: payload.arrayItems == nil, request)
+        }
+        router.patch("/items/:collection") { request, context in
+            let collection = try context.parameters.require("collection")
+            let payload = try await request.jsonBody(limit: maxPayloadSize)
+            if try await items.store(collection).schema.singleton {
+                try await items.upsertSingleton(collection, payload, accountability: context.accountability)
+                return try await list(collection, try request.query(items.limits), context)
+            }
+            let keys: [String]
+            if let array = payload.arrayItems {
+                keys = try await items.updateBatch(collection, array, accountability: context.accountability)
+            } else {
+                guard let data = payload["data"], case .object = data else { throw CMSError.invalidPayload("\"data\" must be an object") }
+                keys = try await batchKeys(collection, payload, context)
+                try await items.update(collection, keys: keys, data, accountability: context.accountability)
+            }
+            return try await answer(collection, keys, single: false, request)
+        }
+        router.patch("/items/:collection/:id") { request, context in
+            let collection = try context.parameters.require("collection"), id = try context.parameters.require("id")
+            try await items.update(collection, keys: [id], try await request.jsonBody(limit: maxPayloadSize), accountability: context.accountability)
+            return try await answer(collection, [id], single: true, request)
+        }
+        router.delete("/items/:collection/:id") { _, context in
+            try await items.delete(try context.parameters.require("collection"), keys: [try context.parameters.require("id")],
+                                   accountability: context.accountability)
+            return JSONResponse.noContent
+        }
+        router.delete("/items/:collection") { request, context in
+            let collection = try context.parameters.require("collection")
+            let payload = try await request.jsonBody(limit: maxPayloadSize)
+            var keys = payload.arrayItems?.compactMap(CollectionStore.keyText) ?? []
+            if payload.arrayItems == nil { keys = try await batchKeys(collection, payload, context) }
+            try await items.delete(collection, keys: keys, accountability: context.accountability)
+            return JSONResponse.noContent
+        }
+    }
+
+    private func list(_ collection: String, _ query: Query, _ context: DepotRequestContext) async throws -> Response {
+        let (data, meta) = try await items.readMany(collection, query: query, accountability: context.accountability)
+        var body: [(String, JSONValue)] = [("data", data)]
+        if let meta { body.append(("meta", meta)) }
+        return JSONResponse.make(.object(body))
+    }
+
+    /// `{"keys": […]}` or `{"query": {…}}`, exactly one of them.
+    private func batchKeys(_ collection: String, _ payload: JSONValue, _ context: DepotRequestContext) async throws -> [String] {
+        switch (payload["keys"], payload["query"]) {
+        case (.array(let keys)?, nil): return keys.compactMap(CollectionStore.keyText)
+        case (nil, let query?):
+            return try await items.keys(collection, matching: try QueryParser.parse(object: query, limits: items.limits), accountability: context.accountability)
+        default: throw CMSError.invalidPayload("Give either \"keys\" or \"query\"")
+        }
+    }
+
+    /// The written items re-read with the request's query.
+    private func answer(_ collection: String, _ keys: [String], single: Bool, _ request: Request) async throws -> Response {
+        let rows = try await items.readMany(collection, keys: keys, query: try request.query(items.limits))
+        return JSONResponse.data(single ? (rows.first ?? .null) : .array(rows))
+    }
+}
+
+extension JSONValue {
+    var arrayItems: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+}

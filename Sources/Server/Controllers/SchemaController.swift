@@ -1,0 +1,62 @@
+import CMS
+import Hummingbird
+
+/// `/collections`, `/fields`, `/relations`.
+struct SchemaController {
+    let schema: SchemaService
+    let maxPayloadSize: Int
+
+    func register(on router: Router<DepotRequestContext>) {
+        router.get("/collections") { _, _ in JSONResponse.data(.array(try await schema.collections())) }
+        router.get("/collections/:collection") { _, context in JSONResponse.data(try await schema.collection(try context.parameters.require("collection"))) }
+        router.post("/collections") { request, _ in
+            let payload = try await request.jsonBody(limit: maxPayloadSize)
+            try await schema.createCollection(payload)
+            return JSONResponse.data(try await schema.collection(payload["collection"]?.stringValue ?? ""))
+        }
+        router.patch("/collections/:collection") { request, context in
+            let name = try context.parameters.require("collection")
+            try await schema.updateCollection(name, try await request.jsonBody(limit: maxPayloadSize))
+            return JSONResponse.data(try await schema.collection(name))
+        }
+        router.delete("/collections/:collection") { _, context in
+            try await schema.deleteCollection(try context.parameters.require("collection"))
+            return JSONResponse.noContent
+        }
+
+        router.get("/fields") { _, _ in JSONResponse.data(.array(try await schema.fields())) }
+        router.get("/fields/:collection") { _, context in JSONResponse.data(.array(try await schema.fields(try context.parameters.require("collection")))) }
+        router.get("/fields/:collection/:field") { _, context in
+            JSONResponse.data(try await schema.field(try context.parameters.require("collection"), try context.parameters.require("field")))
+        }
+        router.post("/fields/:collection") { request, context in
+            let collection = try context.parameters.require("collection")
+            let payload = try await request.jsonBody(limit: maxPayloadSize)
+            try await schema.createField(collection, payload)
+            return JSONResponse.data(try await schema.field(collection, payload["field"]?.stringValue ?? ""))
+        }
+        router.delete("/fields/:collection/:field") { _, context in
+            try await schema.deleteField(try context.parameters.require("collection"), try context.parameters.require("field"))
+            return JSONResponse.noContent
+        }
+
+        router.get("/relations") { _, _ in JSONResponse.data(.array(try await schema.relations())) }
+        router.get("/relations/:collection") { _, context in JSONResponse.data(.array(try await schema.relations(try context.parameters.require("collection")))) }
+        router.post("/relations") { request, _ in
+            let payload = try await request.jsonBody(limit: maxPayloadSize)
+            try await schema.createRelation(payload)
+            let relations = try await schema.relations(payload["collection"]?.stringValue ?? "")
+            return JSONResponse.data(relations.first { $0["field"] == payload["field"] } ?? .null)
+        }
+        router.delete("/relations/:collection/:field") { _, context in
+            try await schema.deleteRelation(try context.parameters.require("collection"), try context.parameters.require("field"))
+            return JSONResponse.noContent
+        }
+
+        for (path, table) in [("/activity", "directus_activity"), ("/revisions", "directus_revisions")] {
+            let reads = CollectionReads(store: CollectionStore(schema: .system(table), database: schema.database))
+            router.get(RouterPath(path)) { request, _ in try await reads.list(request) }
+            router.get(RouterPath(path + "/:id")) { request, context in try await reads.one(try context.parameters.require("id"), request) }
+        }
+    }
+}
