@@ -37,6 +37,13 @@ public struct CMSError: Error, Sendable, Equatable {
 }
 
 extension CMSError {
+    /// Runs `body`, turning a constraint violation into its Directus error for `collection`.
+    static func mappingConstraints<T>(of collection: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch DatabaseError.constraint(let violation) {
+            throw CMSError.constraint(violation, collection: collection)
+        }
+    }
+
     /// A database constraint violation in Directus's codes, with the collection and field it concerns.
     public static func constraint(_ violation: ConstraintViolation, collection: String) -> CMSError {
         let field = violation.column ?? ""

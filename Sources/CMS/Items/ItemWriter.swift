@@ -22,7 +22,7 @@ struct ItemWriter {
         let sql = values.isEmpty
             ? "INSERT INTO \(d.quote(collection.name)) DEFAULT VALUES RETURNING \(d.quote(collection.primaryKey))"
             : "INSERT INTO \(d.quote(collection.name)) (\(values.map { d.quote($0.0) }.joined(separator: ", "))) VALUES (\(values.map { _ in "?" }.joined(separator: ", "))) RETURNING \(d.quote(collection.primaryKey))"
-        let rows = try constraints(collection) { try connection.query(sql, values.map(\.1)) }
+        let rows = try CMSError.mappingConstraints(of: collection.name) { try connection.query(sql, values.map(\.1)) }
         guard let key = rows.first?[collection.primaryKey].string else { throw CMSError.invalidPayload("The item has no primary key") }
         try writeChildren(collection, key: key, object, keys)
         try recorder.record(.create, collection: collection.name, item: key, data: try current(collection, key), delta: payload, on: connection)
@@ -37,10 +37,10 @@ struct ItemWriter {
         let keyValue = try keyBind(collection, key)
         let changed: Int
         if values.isEmpty {
-            changed = try connection.query("SELECT 1 FROM \(d.quote(collection.name)) WHERE \(d.quote(collection.primaryKey)) = ?", [keyValue]).count
+            changed = try exists(collection, key) ? 1 : 0
         } else {
             let sql = "UPDATE \(d.quote(collection.name)) SET \(values.map { "\(d.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE \(d.quote(collection.primaryKey)) = ?"
-            changed = try constraints(collection) { try connection.execute(sql, values.map(\.1) + [keyValue]) }
+            changed = try CMSError.mappingConstraints(of: collection.name) { try connection.execute(sql, values.map(\.1) + [keyValue]) }
         }
         guard changed > 0 else { throw CMSError.forbidden }
         try writeChildren(collection, key: key, object, keys)
@@ -50,7 +50,7 @@ struct ItemWriter {
     func delete(_ collection: CollectionSchema, keys: [String]) throws {
         let d = connection.dialect
         for key in keys {
-            let removed = try constraints(collection) {
+            let removed = try CMSError.mappingConstraints(of: collection.name) {
                 try connection.execute("DELETE FROM \(d.quote(collection.name)) WHERE \(d.quote(collection.primaryKey)) = ?", [try keyBind(collection, key)])
             }
             guard removed > 0 else { throw CMSError.forbidden }
@@ -126,23 +126,22 @@ struct ItemWriter {
             case .array(let items):
                 var kept: [String] = []
                 for item in items { kept.append(try attach(item)) }
-                let d = connection.dialect
-                var sql = "SELECT \(d.quote(child.primaryKey)) AS k FROM \(d.quote(child.name)) WHERE \(d.quote(relation.field)) = ?"
-                var binds: [DatabaseValue] = [try keyBind(collection, key)]
-                if !kept.isEmpty {
-                    sql += " AND \(d.quote(child.primaryKey)) NOT IN (\(kept.map { _ in "?" }.joined(separator: ", ")))"
-                    binds += try kept.map { k throws in try keyBind(child, k) }
-                }
-                let removed = try connection.query(sql, binds).compactMap { $0["k"].string }
-                try detach(child, relation, removed)
+                try detach(child, relation, try childKeys(child, relation, parent: collection, key).filter { !kept.contains($0) })
             case .object(let changes, _):
                 if case .array(let created)? = changes["create"] { for item in created { _ = try attach(item) } }
                 if case .array(let updated)? = changes["update"] { for item in updated { _ = try attach(item) } }
                 if case .array(let deleted)? = changes["delete"] { try detach(child, relation, deleted.compactMap(CollectionStore.keyText)) }
-            case .null: try detach(child, relation, try connection.query("SELECT \(connection.dialect.quote(child.primaryKey)) AS k FROM \(connection.dialect.quote(child.name)) WHERE \(connection.dialect.quote(relation.field)) = ?", [try keyBind(collection, key)]).compactMap { $0["k"].string })
+            case .null: try detach(child, relation, try childKeys(child, relation, parent: collection, key))
             default: throw CMSError.invalidPayload("\"\(name)\" must be an array or {create, update, delete}")
             }
         }
+    }
+
+    /// The keys of the children that point at the parent `key`.
+    private func childKeys(_ child: CollectionSchema, _ relation: RelationSchema, parent: CollectionSchema, _ key: String) throws -> [String] {
+        let d = connection.dialect
+        let sql = "SELECT \(d.quote(child.primaryKey)) AS k FROM \(d.quote(child.name)) WHERE \(d.quote(relation.field)) = ?"
+        return try connection.query(sql, [try keyBind(parent, key)]).compactMap { $0["k"].string }
     }
 
     /// Children leaving a parent: deleted when the relation says so, else their foreign key is cleared.
@@ -175,9 +174,4 @@ struct ItemWriter {
         return value
     }
 
-    private func constraints<T>(_ collection: CollectionSchema, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch DatabaseError.constraint(let violation) {
-            throw CMSError.constraint(violation, collection: collection.name)
-        }
-    }
 }

@@ -29,8 +29,7 @@ public struct CollectionStore: Sendable {
 
     /// One row by primary key with `query`'s fields and deep, or nil.
     public func readOne(_ key: String, query: Query = Query()) async throws -> JSONValue? {
-        guard let rows = try await readMany(byKeys: [key], query: query).first else { return nil }
-        return rows
+        try await readMany(byKeys: [key], query: query).first
     }
 
     /// The rows with these primary keys, in the order of `keys` (missing ones left out).
@@ -87,7 +86,7 @@ public struct CollectionStore: Sendable {
     public func insert(_ values: [(String, DatabaseValue)], on connection: any DatabaseConnection) throws {
         let dialect = connection.dialect
         let sql = "INSERT INTO \(dialect.quote(schema.name)) (\(values.map { dialect.quote($0.0) }.joined(separator: ", "))) VALUES (\(values.map { _ in "?" }.joined(separator: ", ")))"
-        try mappingConstraints { try connection.execute(sql, values.map(\.1)) }
+        try CMSError.mappingConstraints(of: schema.name) { try connection.execute(sql, values.map(\.1)) }
     }
 
     /// Returns how many rows changed (0 = no such key).
@@ -96,7 +95,7 @@ public struct CollectionStore: Sendable {
         let dialect = connection.dialect
         guard !values.isEmpty else { return try connection.query("SELECT 1 FROM \(dialect.quote(schema.name)) WHERE \(dialect.quote(schema.primaryKey)) = ?", [.text(key)]).count }
         let sql = "UPDATE \(dialect.quote(schema.name)) SET \(values.map { "\(dialect.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE \(dialect.quote(schema.primaryKey)) = ?"
-        return try mappingConstraints { try connection.execute(sql, values.map(\.1) + [.text(key)]) }
+        return try CMSError.mappingConstraints(of: schema.name) { try connection.execute(sql, values.map(\.1) + [.text(key)]) }
     }
 
     @discardableResult
@@ -104,12 +103,7 @@ public struct CollectionStore: Sendable {
         guard !keys.isEmpty else { return 0 }
         let dialect = connection.dialect
         let sql = "DELETE FROM \(dialect.quote(schema.name)) WHERE \(dialect.quote(schema.primaryKey)) IN (\(keys.map { _ in "?" }.joined(separator: ", ")))"
-        return try mappingConstraints { try connection.execute(sql, keys.map(DatabaseValue.text)) }
+        return try CMSError.mappingConstraints(of: schema.name) { try connection.execute(sql, keys.map(DatabaseValue.text)) }
     }
 
-    private func mappingConstraints<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch DatabaseError.constraint(let violation) {
-            throw CMSError.constraint(violation, collection: schema.name)
-        }
-    }
 }

@@ -18,11 +18,6 @@ public enum QueryParser {
         try parse(object: BracketQuery.decode(pairs), limits: limits)
     }
 
-    /// Convenience for first-value-per-key dictionaries.
-    public static func parse(_ parameters: [String: String], limits: Limits = Limits()) throws(CMSError) -> Query {
-        try parse(pairs: parameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, limits: limits)
-    }
-
     /// A query object (`SEARCH` body `query`, or decoded URL parameters).
     public static func parse(object: JSONValue, limits: Limits = Limits()) throws(CMSError) -> Query {
         guard case .object = object else { throw CMSError.invalidQuery("The query must be an object") }

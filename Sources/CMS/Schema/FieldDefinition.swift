@@ -79,7 +79,7 @@ struct FieldDefinition: Sendable {
     /// A literal default, rendered from a typed value (never pasted from the request).
     private static func defaultSQL(_ value: JSONValue, _ type: FieldType, _ d: SQLDialect) -> String? {
         if value.stringValue?.uppercased() == "CURRENT_TIMESTAMP" || value.stringValue == "now()" {
-            return type.isTemporal ? (d == .sqlite ? "CURRENT_TIMESTAMP" : "CURRENT_TIMESTAMP") : nil
+            return type.isTemporal ? "CURRENT_TIMESTAMP" : nil
         }
         let field = FieldSchema(name: "default", type: type)
         guard let bound = try? FieldValues.database(value, field) else { return nil }

@@ -120,14 +120,11 @@ enum FieldValues {
     static func decimalText(_ number: Decimal, scale: Int) -> String {
         var value = number, rounded = Decimal()
         NSDecimalRound(&rounded, &value, scale, .plain)
-        let formatter = NumberFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.numberStyle = .decimal
-        formatter.usesGroupingSeparator = false
-        formatter.minimumFractionDigits = scale
-        formatter.maximumFractionDigits = scale
-        formatter.minimumIntegerDigits = 1
-        return formatter.string(from: rounded as NSDecimalNumber) ?? "\(rounded)"
+        // Decimal's description is plain digits ("9.5", "-12"): pad the fraction to the scale.
+        let parts = "\(rounded)".split(separator: ".", maxSplits: 1)
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        guard scale > 0 else { return String(parts[0]) }
+        return "\(parts[0]).\(fraction)\(String(repeating: "0", count: max(0, scale - fraction.count)))"
     }
 }
 

@@ -28,9 +28,10 @@ struct SchemaIntrospector {
             collections[table] = CollectionSchema(name: table, fields: fields, primaryKey: key)
         }
 
+        let collectionsTable = CollectionSchema.system("directus_collections"), fieldsTable = CollectionSchema.system("directus_fields")
         for row in try connection.query("SELECT * FROM directus_collections") {
             guard let name = row["collection"].string else { continue }
-            let meta = MetadataRow.json(row, schema: .system("directus_collections"))
+            let meta = MetadataRow.json(row, schema: collectionsTable)
             if collections[name] == nil {
                 var folder = CollectionSchema(name: name, fields: [], primaryKey: "")
                 folder.hasTable = false
@@ -40,7 +41,7 @@ struct SchemaIntrospector {
         }
         for row in try connection.query("SELECT * FROM directus_fields ORDER BY sort, id") {
             guard let name = row["collection"].string, let fieldName = row["field"].string, collections[name] != nil else { continue }
-            let meta = MetadataRow.json(row, schema: .system("directus_fields"))
+            let meta = MetadataRow.json(row, schema: fieldsTable)
             let special = row["special"].string.map { $0.split(separator: ",").map(String.init) } ?? []
             if let index = collections[name]!.fields.firstIndex(where: { $0.name == fieldName }) {
                 collections[name]!.fields[index].meta = meta

@@ -6,18 +6,18 @@ enum AggregateCompiler {
     static func apply(_ query: Query, collection: CollectionSchema, scope: inout SelectScope) throws(CMSError) -> [AggregateOutput] {
         let root = scope.rootAlias
         var outputs: [AggregateOutput] = []
-        var columns: [(SQLExpression, String)] = []
+        scope.select.columns = []
         for name in query.groupBy {
             let column = scope.aliases.column()
             if let function = try FunctionField.parse(name, collection: collection, snapshot: scope.snapshot) {
                 let expression = try function.expression(alias: root, scope: &scope)
                 scope.select.groupBy.append(expression)
-                columns.append((expression, column))
+                scope.select.columns.append((expression, column))
                 outputs.append(AggregateOutput(column: column, function: nil, field: function.outputName, schema: function.resultField))
             } else {
                 guard let field = collection.field(name), field.hasColumn else { throw FilterCompiler.unknownField(name, collection) }
                 scope.select.groupBy.append(.column(table: root, name: name))
-                columns.append((.column(table: root, name: name), column))
+                scope.select.columns.append((.column(table: root, name: name), column))
                 outputs.append(AggregateOutput(column: column, function: nil, field: name, schema: field))
             }
         }
@@ -25,7 +25,7 @@ enum AggregateCompiler {
             guard Self.functions.contains(function) else { throw CMSError.invalidQuery("Unknown aggregate function \"\(function)\"") }
             if function == "countAll" {
                 let column = scope.aliases.column()
-                columns.append((.aggregate(.count, .star, distinct: false), column))
+                scope.select.columns.append((.aggregate(.count, .star, distinct: false), column))
                 outputs.append(AggregateOutput(column: column, function: "countAll", field: "", schema: nil))
                 continue
             }
@@ -33,7 +33,7 @@ enum AggregateCompiler {
                 let column = scope.aliases.column()
                 if name == "*" {
                     guard function == "count" else { throw CMSError.invalidQuery("\(function)(*) is not allowed") }
-                    columns.append((.aggregate(.count, .star, distinct: false), column))
+                    scope.select.columns.append((.aggregate(.count, .star, distinct: false), column))
                     outputs.append(AggregateOutput(column: column, function: "count", field: "*", schema: nil))
                     continue
                 }
@@ -45,11 +45,10 @@ enum AggregateCompiler {
                     throw CMSError.invalidQuery("\(function) needs a numeric field, \"\(name)\" is not one")
                 }
                 let aggregate = SQLAggregate(rawValue: base.uppercased())!
-                columns.append((.aggregate(aggregate, target, distinct: distinct), column))
+                scope.select.columns.append((.aggregate(aggregate, target, distinct: distinct), column))
                 outputs.append(AggregateOutput(column: column, function: function, field: name, schema: ["min", "max"].contains(base) ? field : nil))
             }
         }
-        scope.select.columns = columns.map { ($0.0, $0.1) }
         return outputs
     }
 }

@@ -35,6 +35,4 @@ final class FieldTree {
             entries.append((head, child))
         }
     }
-
-    func children(of name: String) -> FieldTree? { entries.first { $0.name == name }?.children }
 }

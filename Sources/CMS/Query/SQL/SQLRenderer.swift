@@ -77,7 +77,7 @@ struct SQLRenderer {
         case .like(let inner, let pattern, let negated):
             return "\(expression(inner)) \(negated ? "NOT LIKE" : "LIKE") \(expression(pattern)) ESCAPE '\\'"
         case .lower(let inner): return "LOWER(\(expression(inner)))"
-        case .text(let inner): return "CAST(\(expression(inner)) AS \(dialect == .postgres ? "text" : "TEXT"))"
+        case .text(let inner): return "CAST(\(expression(inner)) AS TEXT)"
         case .aggregate(let function, let inner, let distinct):
             return "\(function.rawValue)(\(distinct ? "DISTINCT " : "")\(expression(inner)))"
         case .datePart(let part, let inner):
