@@ -27,6 +27,7 @@ public enum JSONValue: Sendable, Hashable {
 
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var arrayItems: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
     public var isNull: Bool { if case .null = self { true } else { false } }
     public var objectKeys: [String]? { if case .object(_, let keys) = self { keys } else { nil } }
 }

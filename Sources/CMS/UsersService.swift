@@ -1,11 +1,12 @@
 import Database
 import Foundation
 
-/// The caller's own user record (`/users/me`). The full users collection, with permissions, comes with the
-/// items query path; this service covers reading and updating oneself.
+/// Users: reads through the items query path; updating oneself. Writes to other users come with access control.
 public final class UsersService: Sendable {
     private let database: any Database
     private let hasher: PasswordHasher
+    /// `directus_users` through the items query path (`/users`, `/users/:id`, `/users/me`).
+    public let store: CollectionStore
 
     /// Columns a user may change on their own record without further permissions.
     static let selfWritable: Set<String> = [
@@ -15,33 +16,22 @@ public final class UsersService: Sendable {
     ]
     static let jsonColumns: Set<String> = ["tags", "auth_data", "theme_light_overrides", "theme_dark_overrides"]
     static let booleanColumns: Set<String> = ["email_notifications"]
-    /// Returned as `**********` when set, never in clear (Directus's `conceal`).
-    static let concealed: Set<String> = ["password", "token", "tfa_secret"]
-    static let columns = [
-        "id", "first_name", "last_name", "email", "password", "location", "title", "description", "tags", "avatar",
-        "language", "tfa_secret", "status", "role", "token", "last_access", "last_page", "provider",
-        "external_identifier", "auth_data", "email_notifications", "appearance", "theme_dark", "theme_light",
-        "theme_light_overrides", "theme_dark_overrides", "text_direction",
-    ]
 
     public init(database: any Database, hasher: PasswordHasher) {
         self.database = database
         self.hasher = hasher
+        self.store = CollectionStore(schema: .system("directus_users"), database: database)
     }
 
-    /// Reads the caller's record, limited to `fields` (`*` = all). No user → 401 INVALID_CREDENTIALS, as Directus.
-    public func me(_ accountability: Accountability, fields: [String] = ["*"]) async throws -> JSONValue {
+    /// Reads the caller's record with the query language. No user → 401 INVALID_CREDENTIALS, as Directus.
+    public func me(_ accountability: Accountability, query: Query = Query()) async throws -> JSONValue {
         guard let id = accountability.user else { throw CMSError.invalidCredentials }
-        let selected = try Self.select(fields)
-        let list = selected.map(database.dialect.quote).joined(separator: ", ")
-        guard let row = try await database.query("SELECT \(list) FROM directus_users WHERE id = ?", [.text(id)]).first else {
-            throw CMSError.forbidden
-        }
-        return .object(selected.map { ($0, Self.json(row[$0], column: $0)) })
+        guard let user = try await store.readOne(id, query: query) else { throw CMSError.forbidden }
+        return user
     }
 
     /// Updates the caller's own record; only `selfWritable` columns, passwords hashed, then re-read.
-    public func updateMe(_ accountability: Accountability, payload: JSONValue, fields: [String] = ["*"]) async throws -> JSONValue {
+    public func updateMe(_ accountability: Accountability, payload: JSONValue, query: Query = Query()) async throws -> JSONValue {
         guard let id = accountability.user else { throw CMSError.invalidCredentials }
         guard case .object(let values, let keys) = payload else { throw CMSError.invalidPayload("Payload must be an object") }
         var assignments: [String] = []
@@ -60,7 +50,7 @@ public final class UsersService: Sendable {
                 throw CMSError.constraint(violation, collection: "directus_users")
             }
         }
-        return try await me(accountability, fields: fields)
+        return try await me(accountability, query: query)
     }
 
     private func bind(_ value: JSONValue, column: String) async throws -> DatabaseValue {
@@ -81,25 +71,5 @@ public final class UsersService: Sendable {
         if column == "email" { return .text(text.lowercased()) }
         if column == "token", text.isEmpty { throw CMSError.invalidPayload("\"token\" can't be empty (use null to remove it)") }
         return .text(text)
-    }
-
-    static func select(_ fields: [String]) throws(CMSError) -> [String] {
-        var out: [String] = []
-        for field in fields {
-            if field == "*" { out += columns.filter { !out.contains($0) }; continue }
-            guard columns.contains(field) else {
-                throw CMSError(code: "FORBIDDEN", status: 403, message: "You don't have permission to access field \"\(field)\" in collection \"directus_users\" or it does not exist.")
-            }
-            if !out.contains(field) { out.append(field) }
-        }
-        return out
-    }
-
-    static func json(_ value: DatabaseValue, column: String) -> JSONValue {
-        if value.isNull { return .null }
-        if concealed.contains(column) { return .string("**********") }
-        if booleanColumns.contains(column) { return value.bool.map(JSONValue.bool) ?? .null }
-        if jsonColumns.contains(column), let text = value.string { return (try? JSONValue.parse(Array(text.utf8))) ?? .string(text) }
-        return value.string.map(JSONValue.string) ?? .null
     }
 }

@@ -35,6 +35,10 @@ public protocol Database: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T
     /// Runs `body` in one transaction on the writer; rolls back when it throws.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T
+    /// Runs a schema change in one transaction. On SQLite foreign keys are off while it runs — a table
+    /// rebuild drops and re-creates a table, which must not cascade to rows that reference it — and are
+    /// checked before the commit.
+    func schemaTransaction<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T
     /// Open and idle connections, for health checks.
     func poolStatus() async -> PoolStatus
     /// Closes every connection; later calls fail with `DatabaseError.closed`.

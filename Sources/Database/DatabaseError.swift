@@ -27,4 +27,12 @@ public struct ConstraintViolation: Sendable {
     public let message: String
     /// The violated constraint's name, where the driver reports it.
     public var constraintName: String? = nil
+
+    public init(kind: Kind, table: String?, column: String?, message: String, constraintName: String? = nil) {
+        self.kind = kind
+        self.table = table
+        self.column = column
+        self.message = message
+        self.constraintName = constraintName
+    }
 }

@@ -30,6 +30,11 @@ public final class PostgresDatabase: Database {
         try await pool.withConnection { try body($0) }
     }
 
+    /// PostgreSQL alters tables in place: an ordinary transaction (DDL is transactional).
+    public func schemaTransaction<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
         // The catalog can name a violated constraint's column only once the failed transaction is rolled back.
         try await pool.withConnection { connection in

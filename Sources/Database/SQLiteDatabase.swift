@@ -42,6 +42,22 @@ public final class SQLiteDatabase: Database {
         try await writer.withConnection { try $0.inTransaction(begin: "BEGIN IMMEDIATE", body) }
     }
 
+    public func schemaTransaction<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
+        // The pragma is a no-op inside a transaction, so it is switched around BEGIN … COMMIT on the writer.
+        try await writer.withConnection { connection in
+            try connection.execute("PRAGMA foreign_keys = OFF")
+            defer { _ = try? connection.execute("PRAGMA foreign_keys = ON") }
+            return try connection.inTransaction(begin: "BEGIN IMMEDIATE") { connection in
+                let result = try body(connection)
+                if let broken = try connection.query("PRAGMA foreign_key_check").first {
+                    throw DatabaseError.constraint(ConstraintViolation(kind: .foreignKey, table: broken["table"].string, column: nil,
+                                                                       message: "foreign key check failed after a schema change"))
+                }
+                return result
+            }
+        }
+    }
+
     public func poolStatus() async -> PoolStatus {
         let w = await writer.status(), r = await readers.status()
         return PoolStatus(open: w.open + r.open, idle: w.idle + r.idle, max: w.max + r.max)

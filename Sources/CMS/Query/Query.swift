@@ -21,8 +21,8 @@ public struct Query: Sendable, Equatable {
     public var deep: JSONValue? = nil
     /// Output name → field (`{"all_comments": "comments"}`).
     public var alias: [String: String] = [:]
-    /// `json`, `csv`, `yaml`, `xml`.
-    public var export: String? = nil
+    /// Answer as a download in this format.
+    public var export: ExportFormat? = nil
 
     public init() {}
 

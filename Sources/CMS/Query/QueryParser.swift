@@ -72,7 +72,7 @@ public enum QueryParser {
             }
         }
         if let export = object["export"] {
-            guard let format = export.stringValue, ["json", "csv", "yaml", "xml"].contains(format) else {
+            guard let format = export.stringValue.flatMap(ExportFormat.init(rawValue:)) else {
                 throw CMSError.invalidQuery("\"export\" must be json, csv, yaml or xml")
             }
             query.export = format

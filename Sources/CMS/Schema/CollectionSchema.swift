@@ -54,6 +54,10 @@ public struct CollectionSchema: Sendable {
 
     /// Text columns that hold JSON (Directus's `cast-json` special).
     static let castJSON: Set<String> = ["directus_files.tags"]
+    /// Secrets of system tables: stored hashed or as given, read back as `**********`.
+    static let systemSpecials: [String: [String]] = [
+        "directus_users.password": ["hash", "conceal"], "directus_users.token": ["conceal"], "directus_users.tfa_secret": ["conceal"],
+    ]
 
     /// The schema of a `directus_*` table, from the migration that creates it.
     public static func system(_ table: String) -> CollectionSchema {
@@ -64,6 +68,7 @@ public struct CollectionSchema: Sendable {
             field.isPrimaryKey = column.primary
             field.autoIncrement = column.type == .increments
             field.unique = column.unique
+            field.special = systemSpecials["\(table).\(column.name)"] ?? []
             if case .string(let length) = column.type { field.maxLength = length }
             return field
         }

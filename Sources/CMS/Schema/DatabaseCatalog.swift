@@ -40,7 +40,7 @@ struct DatabaseCatalog {
             guard let name = table["name"].string else { continue }
             let createSQL = table["sql"].string?.uppercased() ?? ""
             var uniques: Set<String> = []
-            for index in try connection.query("SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1 AND origin = 'u'", [.text(name)]) {
+            for index in try connection.query("SELECT name FROM pragma_index_list(?) WHERE \"unique\" = 1 AND origin IN ('u', 'c') AND partial = 0", [.text(name)]) {
                 let columns = try connection.query("SELECT name FROM pragma_index_info(?)", [index["name"]])
                 if columns.count == 1, let column = columns[0]["name"].string { uniques.insert(column) }
             }
@@ -84,14 +84,23 @@ struct DatabaseCatalog {
             JOIN pg_namespace n ON n.oid = cl.relnamespace
             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
             LEFT JOIN pg_class fcl ON fcl.oid = con.confrelid
-            WHERE n.nspname = current_schema() AND con.contype IN ('p', 'u', 'f')
+            WHERE n.nspname = current_schema() AND con.contype IN ('p', 'f')
             """)
-        var primary: Set<String> = [], unique: Set<String> = []
+        // Unique constraints and unique indexes alike (Depot makes the latter), single column, not partial.
+        let uniqueIndexes = try connection.query("""
+            SELECT t.relname AS table_name, a.attname AS column_name
+            FROM pg_index i
+            JOIN pg_class t ON t.oid = i.indrelid
+            JOIN pg_namespace n ON n.oid = t.relnamespace
+            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]
+            WHERE n.nspname = current_schema() AND i.indisunique AND NOT i.indisprimary AND i.indnatts = 1 AND i.indpred IS NULL
+            """)
+        var primary: Set<String> = []
+        let unique = Set(uniqueIndexes.map { "\($0["table_name"].string ?? "").\($0["column_name"].string ?? "")" })
         for key in keys {
             let id = "\(key["table_name"].string ?? "").\(key["column_name"].string ?? "")"
             switch key["contype"].string {
             case "p" where key["width"].int == 1: primary.insert(id)
-            case "u" where key["width"].int == 1: unique.insert(id)
             case "f":
                 let action = ["a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"][key["confdeltype"].string ?? "a"] ?? "NO ACTION"
                 catalog.foreignKeys.append(ForeignKey(table: key["table_name"].string ?? "", column: key["column_name"].string ?? "",
@@ -138,7 +147,7 @@ struct DatabaseCatalog {
         }
         switch type {
         case .boolean: return .bool(["1", "true", "t"].contains(text.lowercased()))
-        case .integer: return Int64(text).map(JSONValue.int) ?? .string(text)
+        case .integer, .bigInteger: return Int64(text).map(JSONValue.int) ?? .string(text)
         case .float: return Double(text).map(JSONValue.double) ?? .string(text)
         default: return .string(text)
         }

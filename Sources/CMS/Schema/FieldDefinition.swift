@@ -58,14 +58,41 @@ struct FieldDefinition: Sendable {
         self.meta = meta
     }
 
+    /// An existing field as a definition (its foreign key from the snapshot), the starting point of a change.
+    static func existing(_ field: FieldSchema, in collection: CollectionSchema, snapshot: SchemaSnapshot,
+                         changes: JSONValue = .object([])) throws(CMSError) -> FieldDefinition {
+        guard field.type != .unknown else {
+            throw CMSError.invalidPayload("Field \"\(collection.name).\(field.name)\" has a column type Depot doesn't know, so its table can't be altered")
+        }
+        var json = SchemaJSON.field(field, collection: collection)
+        var schema = json["schema"] ?? .null
+        if let relation = snapshot.m2o(collection.name, field.name), let onDelete = relation.onDelete,
+           let related = relation.relatedCollection, let target = snapshot.collections[related] {
+            schema = schema.merging(.object([("foreign_key_table", .string(related)), ("foreign_key_column", .string(target.primaryKey)),
+                                             ("on_delete", .string(onDelete))]))
+        }
+        json = json.merging(.object([("schema", schema.merging(changes["schema"] ?? .null)),
+                                     ("meta", (json["meta"] ?? .null).merging(changes["meta"] ?? .null))]))
+        if let type = changes["type"] { json = json.merging(.object([("type", type)])) }
+        return try FieldDefinition(json)
+    }
+
+    /// The column type alone (no constraints), or nil for an alias field.
+    func typeSQL(_ d: SQLDialect) -> String? {
+        type.columnSQL(d, maxLength: maxLength, precision: precision, scale: scale, autoIncrement: autoIncrement && primaryKey)
+    }
+
+    /// The literal a `DEFAULT` clause gives, or nil for none.
+    func defaultClause(_ d: SQLDialect) -> String? { defaultValue.flatMap { Self.defaultSQL($0, type, d) } }
+
     /// The column definition, or nil for an alias field.
     func columnSQL(_ d: SQLDialect) -> String? {
-        guard let type = type.columnSQL(d, maxLength: maxLength, precision: precision, scale: scale, autoIncrement: autoIncrement && primaryKey) else { return nil }
+        guard let type = typeSQL(d) else { return nil }
         var parts = [d.quote(name), type]
         let rowid = d == .sqlite && autoIncrement && primaryKey
         if primaryKey && !rowid { parts.append("PRIMARY KEY") }
         if !nullable && !primaryKey { parts.append("NOT NULL") }
-        if let defaultValue, let sql = Self.defaultSQL(defaultValue, self.type, d) { parts.append("DEFAULT \(sql)") }
+        if let sql = defaultClause(d) { parts.append("DEFAULT \(sql)") }
         if let fk = foreignKey {
             parts.append("REFERENCES \(d.quote(fk.table)) (\(d.quote(fk.column))) ON DELETE \(["CASCADE", "RESTRICT", "NO ACTION", "SET DEFAULT"].contains(fk.onDelete) ? fk.onDelete : "SET NULL")")
         }
@@ -90,6 +117,19 @@ struct FieldDefinition: Sendable {
         case .text(let s): return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
         default: return nil
         }
+    }
+}
+
+extension JSONValue {
+    /// `self` with `other`'s keys set over it (objects; anything else is replaced by `other` unless it is null).
+    func merging(_ other: JSONValue) -> JSONValue {
+        guard case .object(var dict, var keys) = self else { return other.isNull ? self : other }
+        guard case .object(let changes, let changed) = other else { return self }
+        for key in changed {
+            if dict[key] == nil { keys.append(key) }
+            dict[key] = changes[key]
+        }
+        return .object(dict, keys: keys)
     }
 }
 

@@ -116,6 +116,49 @@ public final class SchemaService: Sendable {
         cache.invalidate()
     }
 
+    /// Changes a field's type, length, nullability, default, uniqueness or metadata, keeping its values
+    /// (converted to the new type; values that don't convert are INVALID_PAYLOAD and nothing changes).
+    public func updateField(_ collection: String, _ field: String, _ payload: JSONValue) async throws {
+        let snapshot = try await cache.snapshot()
+        guard let schema = snapshot.collection(collection), !schema.isSystem, let current = schema.field(field) else { throw CMSError.forbidden }
+        guard case .object = payload else { throw CMSError.invalidPayload("Payload must be an object") }
+        if let name = payload["field"]?.stringValue, name != field { throw CMSError.invalidPayload("A field can't be renamed") }
+        let before = try FieldDefinition.existing(current, in: schema, snapshot: snapshot)
+        var changed = try FieldDefinition.existing(current, in: schema, snapshot: snapshot, changes: payload)
+        changed.foreignKey = before.foreignKey   // foreign keys change through /relations
+        let after = changed
+        guard after.primaryKey == before.primaryKey, after.autoIncrement == before.autoIncrement, (after.type == .alias) == (before.type == .alias) else {
+            throw CMSError.invalidPayload("A field's primary key, auto-increment and alias kind can't be changed")
+        }
+        let d = database.dialect
+        let columnChanged = before.columnSQL(d) != after.columnSQL(d) || before.unique != after.unique
+        let rebuilt: [FieldDefinition] = d == .sqlite && columnChanged
+            ? try schema.columns.map { $0.name == field ? after : try FieldDefinition.existing($0, in: schema, snapshot: snapshot) } : []
+        let writesMeta = current.meta != nil || payload["meta"] != nil
+        do {
+            try await database.schemaTransaction { connection in
+                try CMSError.mappingConstraints(of: collection) {
+                    if columnChanged {
+                        try ColumnAlteration.checkLength(collection, before: before, after: after, on: connection)
+                        if d == .sqlite {
+                            try TableRebuild.run(collection, columns: rebuilt, on: connection)
+                            try ColumnAlteration.checkSQLiteConversion(collection, before: before, after: after, on: connection)
+                        } else {
+                            try ColumnAlteration.postgres(collection, from: before, to: after, on: connection)
+                        }
+                    }
+                    if writesMeta {
+                        try connection.execute("DELETE FROM directus_fields WHERE collection = ? AND field = ?", [.text(collection), .text(field)])
+                        try MetadataWriter.insertField(collection, after, on: connection)
+                    }
+                }
+            }
+        } catch let error as DatabaseError where ColumnAlteration.isConversionFailure(error) {
+            throw CMSError.invalidPayload("Existing values of \"\(field)\" can't be converted to the new type")
+        }
+        cache.invalidate()
+    }
+
     public func deleteField(_ collection: String, _ field: String) async throws {
         let schema = try await cache.collection(collection)
         guard !schema.isSystem, let found = schema.field(field), !found.isPrimaryKey else { throw CMSError.forbidden }
@@ -143,8 +186,8 @@ public final class SchemaService: Sendable {
         cache.invalidate()
     }
 
-    /// Records a relation; on PostgreSQL a foreign key constraint is added when `schema` asks for one (SQLite
-    /// gets its constraint when the field is created with `schema.foreign_key_table`).
+    /// Records a relation and, unless `schema` is null, adds its foreign key constraint (PostgreSQL: in place;
+    /// SQLite: by rebuilding the table).
     public func createRelation(_ payload: JSONValue) async throws {
         guard let collection = payload["collection"]?.stringValue, let field = payload["field"]?.stringValue else {
             throw CMSError.invalidPayload("\"collection\" and \"field\" are required")
@@ -160,14 +203,26 @@ public final class SchemaService: Sendable {
             throw CMSError.invalidPayload("\"schema.on_delete\" must be SET NULL, CASCADE, NO ACTION, RESTRICT or SET DEFAULT")
         }
         let wantsConstraint = payload["schema"].map { !$0.isNull } ?? true
-        let existing = snapshot.relation(collection, field)
-        try await database.transaction { connection in
+        let addsConstraint = wantsConstraint && snapshot.relation(collection, field)?.onDelete == nil && many.field(field)?.hasColumn == true
+        let target = related.flatMap { snapshot.collection($0) }
+        let rebuilt: [FieldDefinition] = addsConstraint && database.dialect == .sqlite ? try many.columns.map { column throws(CMSError) -> FieldDefinition in
+            var definition = try FieldDefinition.existing(column, in: many, snapshot: snapshot)
+            if column.name == field, let related, let target { definition.foreignKey = (related, target.primaryKey, onDelete) }
+            return definition
+        } : []
+        try await database.schemaTransaction { connection in
             let d = connection.dialect
-            if d == .postgres, wantsConstraint, existing?.onDelete == nil, let related, let target = snapshot.collection(related) {
-                try connection.execute("""
-                    ALTER TABLE \(d.quote(collection)) ADD CONSTRAINT \(d.quote("\(collection)_\(field)_foreign")) FOREIGN KEY (\(d.quote(field)))
-                    REFERENCES \(d.quote(related)) (\(d.quote(target.primaryKey))) ON DELETE \(onDelete)
-                    """)
+            if addsConstraint, let related, let target {
+                if d == .sqlite {
+                    try CMSError.mappingConstraints(of: collection) { try TableRebuild.run(collection, columns: rebuilt, on: connection) }
+                } else {
+                    try CMSError.mappingConstraints(of: collection) {
+                        try connection.execute("""
+                            ALTER TABLE \(d.quote(collection)) ADD CONSTRAINT \(d.quote("\(collection)_\(field)_foreign")) FOREIGN KEY (\(d.quote(field)))
+                            REFERENCES \(d.quote(related)) (\(d.quote(target.primaryKey))) ON DELETE \(onDelete)
+                            """)
+                    }
+                }
             }
             try connection.execute("""
                 INSERT INTO directus_relations (many_collection, many_field, one_collection, one_field, junction_field, sort_field, one_deselect_action)

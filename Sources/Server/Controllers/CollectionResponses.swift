@@ -38,11 +38,17 @@ struct CollectionReads {
     let store: CollectionStore
 
     func list(_ request: Request) async throws -> Response {
-        let query = try request.query()
+        try await list(try request.query())
+    }
+
+    /// `SEARCH`: the query in the body (`{"query": {…}}`).
+    func search(_ body: JSONValue) async throws -> Response {
+        try await list(try QueryParser.parse(object: body["query"] ?? .object([])))
+    }
+
+    private func list(_ query: Query) async throws -> Response {
         let (data, meta) = try await store.readMany(query)
-        var body: [(String, JSONValue)] = [("data", data)]
-        if let meta { body.append(("meta", meta)) }
-        return JSONResponse.make(.object(body))
+        return try ListResponse.make(store.schema.name, data: data, meta: meta, query: query)
     }
 
     func one(_ key: String, _ request: Request) async throws -> Response {

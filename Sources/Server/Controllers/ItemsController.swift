@@ -70,9 +70,7 @@ struct ItemsController {
 
     private func list(_ collection: String, _ query: Query, _ context: DepotRequestContext) async throws -> Response {
         let (data, meta) = try await items.readMany(collection, query: query, accountability: context.accountability)
-        var body: [(String, JSONValue)] = [("data", data)]
-        if let meta { body.append(("meta", meta)) }
-        return JSONResponse.make(.object(body))
+        return try ListResponse.make(collection, data: data, meta: meta, query: query)
     }
 
     /// `{"keys": […]}` or `{"query": {…}}`, exactly one of them.
@@ -90,8 +88,4 @@ struct ItemsController {
         let rows = try await items.readMany(collection, keys: keys, query: try request.query(items.limits))
         return JSONResponse.data(single ? (rows.first ?? .null) : .array(rows))
     }
-}
-
-extension JSONValue {
-    var arrayItems: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
 }

@@ -35,6 +35,11 @@ struct SchemaController {
             try await schema.createField(collection, payload)
             return JSONResponse.data(try await schema.field(collection, payload["field"]?.stringValue ?? ""))
         }
+        router.patch("/fields/:collection/:field") { request, context in
+            let collection = try context.parameters.require("collection"), field = try context.parameters.require("field")
+            try await schema.updateField(collection, field, try await request.jsonBody(limit: maxPayloadSize))
+            return JSONResponse.data(try await schema.field(collection, field))
+        }
         router.delete("/fields/:collection/:field") { _, context in
             try await schema.deleteField(try context.parameters.require("collection"), try context.parameters.require("field"))
             return JSONResponse.noContent
@@ -56,6 +61,9 @@ struct SchemaController {
         for (path, table) in [("/activity", "directus_activity"), ("/revisions", "directus_revisions")] {
             let reads = CollectionReads(store: CollectionStore(schema: .system(table), database: schema.database))
             router.get(RouterPath(path)) { request, _ in try await reads.list(request) }
+            router.on(RouterPath(path), method: HTTPRequest.Method("SEARCH")!) { request, _ in
+                try await reads.search(try await request.jsonBody(limit: maxPayloadSize))
+            }
             router.get(RouterPath(path + "/:id")) { request, context in try await reads.one(try context.parameters.require("id"), request) }
         }
     }

@@ -1,18 +1,25 @@
 import CMS
+import HTTPTypes
 import Hummingbird
 
-/// `/users/me`. The rest of `/users` arrives with the items query path.
+/// `/users` and `/users/:id` through the items query path; `/users/me` to read and update oneself.
 struct UsersController {
     let users: UsersService
     let maxPayloadSize: Int
 
     func register(on router: Router<DepotRequestContext>) {
+        let reads = CollectionReads(store: users.store)
+        router.get("/users") { request, _ in try await reads.list(request) }
+        router.on("/users", method: HTTPRequest.Method("SEARCH")!) { request, _ in
+            try await reads.search(try await request.jsonBody(limit: maxPayloadSize))
+        }
         router.get("/users/me") { request, context in
-            JSONResponse.data(try await users.me(context.accountability, fields: request.listQuery("fields") ?? ["*"]))
+            JSONResponse.data(try await users.me(context.accountability, query: try request.query()))
         }
         router.patch("/users/me") { request, context in
             let payload = try await request.jsonBody(limit: maxPayloadSize)
-            return JSONResponse.data(try await users.updateMe(context.accountability, payload: payload, fields: request.listQuery("fields") ?? ["*"]))
+            return JSONResponse.data(try await users.updateMe(context.accountability, payload: payload, query: try request.query()))
         }
+        router.get("/users/:id") { request, context in try await reads.one(try context.parameters.require("id"), request) }
     }
 }

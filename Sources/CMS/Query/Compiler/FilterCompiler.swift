@@ -55,7 +55,10 @@ struct FilterCompiler {
             let condition = keys == ["_some"] || negate ? inner[keys[0]]! : value
             return try exists(relation, condition, parentAlias: alias, parent: collection, scope: &scope, depth: depth, negate: negate)
         }
-        guard field.hasColumn else { throw CMSError.invalidQuery("Field \"\(key)\" can't be filtered on") }
+        // A hashed or concealed value must not be guessable one prefix at a time.
+        guard field.hasColumn, !field.has("hash"), !field.has("conceal") else {
+            throw CMSError.invalidQuery("Field \"\(key)\" can't be filtered on")
+        }
         return try operators(value, target: .column(table: alias, name: key), field: field)
     }
 
