@@ -91,10 +91,12 @@ import Testing
 
     @Test func aFullQueueAnswers503WithRetryAfter() async throws {
         guard let server = try await FilesHTTPTests.server(["ASSETS_TRANSFORM_MAX_CONCURRENT": "1", "ASSETS_TRANSFORM_MAX_QUEUE": "0",
-                                                             "ASSETS_TRANSFORM_TIMEOUT": "3s"]) else { return }
+                                                             "ASSETS_TRANSFORM_TIMEOUT": "5s"]) else { return }
         defer { Task { await server.stop() } }
         let depot = server.depot, token = server.token
-        let big = Data(try TransformEngineTests.vips.testCard(width: 4000, height: 3000))
+        // 24 MP through a median of 25 takes several seconds of CPU: the slot stays busy until the 5 s deadline,
+        // which leaves the busy request below a wide window even when a loaded machine answers health slowly.
+        let big = Data(try TransformEngineTests.vips.testCard(width: 6000, height: 4000))
         let id = try fileID(try await files.upload(server, data: big))
         let slow = Task { try await depot.request("GET", #"/assets/\#(id)?transforms=%5B%5B%22median%22%2C25%5D%5D"#, token: token) }
         // Wait (at most 10 s) until the slow transform holds the only slot: health reports it.

@@ -110,14 +110,33 @@ import Testing
 
         let attacks = ["fields=title;DROP%20TABLE%20articles", "sort=title%22%20DESC", "filter[title%22--][_eq]=x", "filter[title][_eq]=%27%20OR%201=1--",
                        "aggregate[sum]=views)%20FROM%20articles;--", "groupBy[]=status%22", "deep[articles%22][_limit]=1",
-                       "filter[title][_eq]=%00", "search=\(String(repeating: "%27", count: 3000))", "filter[title][_regex]=.*"]
+                       "filter[title][_eq]=%00", "search=\(String(repeating: "%27", count: 3000))", "filter[title][_regex]=.*",
+                       "fields=tags-%3E%3E'a'", "filter[tags-%3E%3E'$.a'][_eq]=1", "sort=-", "sort=author.name%22%3B--",
+                       "aggregate[count]=*)%20UNION%20SELECT%20password%20FROM%20directus_users--", "alias[x]=title%3BDROP",
+                       "filter[author][name%27)%20OR%20(1=1][_eq]=x", "deep[articles][_filter][title%22][_eq]=1", "filter[title][_in]=%27,%22,%00",
+                       "filter[views][_eq]=\(String(repeating: "9", count: 5000))", "groupBy[]=year(published_on))%20--",
+                       "filter[title][_contains]=%25%27%22%5C%00", "meta=*%22", "limit=1;DROP", "page=-1", "offset=99999999999999999999"]
         for attack in attacks {
-            let reply = try await depot.request("GET", "/items/articles?\(attack)", token: token)
+            // Brackets go encoded: Foundation's URL would otherwise re-encode every `%` and defuse the attack.
+            let encoded = attack.replacingOccurrences(of: "[", with: "%5B").replacingOccurrences(of: "]", with: "%5D")
+            let reply = try await depot.request("GET", "/items/articles?\(encoded)", token: token)
             #expect([200, 400, 403].contains(reply.status), "\(attack) → \(reply.status)")
-            #expect(!reply.text.contains("SELECT") && !reply.text.lowercased().contains("syntax"), "\(attack): \(reply.text)")
+            // The answer may quote the caller's own text back; it must never show the SQL Depot built.
+            #expect(!reply.text.contains("FROM \\\"articles\\\"") && !reply.text.contains("\"c0\"") && !reply.text.lowercased().contains("syntax"),
+                    "\(attack): \(reply.text)")
         }
+        // Quotes, NUL and a very long value as data: stored and read back as they are.
+        let nasty = "x'); DROP TABLE articles; -- \" \\ " + String(repeating: "é", count: 10_000)
+        let stored = try await depot.request("POST", "/items/articles?fields=title", json: .object([("title", .string(String(nasty.prefix(200))))]), token: token)
+        #expect(stored.status == 200 && stored.json["data"]?["title"] == .string(String(nasty.prefix(200))), "\(stored.text)")
+        let tooLong = try await depot.request("POST", "/items/articles", json: .object([("title", .string(nasty))]), token: token)
+        #expect(tooLong.status == 400 && tooLong.errorCode == "VALUE_TOO_LONG")
+        let nul = try await depot.request("POST", "/items/articles", json: .object([("title", "a\u{0}b")]), token: token)
+        #expect(nul.status == 400 && nul.errorCode == "INVALID_PAYLOAD")
+        _ = try await depot.request("DELETE", "/items/articles", json: .object([("query", .object([("filter", .object([("title", .object([("_starts_with", "x'")]))]))]))]), token: token)
         let count = try await depot.request("GET", "/items/articles?aggregate[count]=*", token: token)
         #expect(count.json["data"] == .array([.object([("count", "3")])]))
+        #expect(try await depot.request("GET", "/users?aggregate[count]=*", token: token).json["data"] == .array([.object([("count", "1")])]))
 
         // Writes: activity and revisions recorded with the change.
         let updated = try await depot.request("PATCH", "/items/articles/2?fields=title,views", json: .object([("views", .int(31))]), token: token)
@@ -125,7 +144,7 @@ import Testing
         let revisions = try await depot.request("GET", "/revisions?filter[collection][_eq]=articles&filter[item][_eq]=2&sort=-id&limit=1&fields=delta", token: token)
         #expect(revisions.json["data"] == .array([.object([("delta", .object([("views", .int(31))]))])]))
         #expect(try await depot.request("DELETE", "/items/articles", json: .array([.int(3)]), token: token).status == 204)
-        let activity = try await depot.request("GET", "/activity?filter[action][_eq]=delete&fields=collection,item", token: token)
+        let activity = try await depot.request("GET", "/activity?filter[action][_eq]=delete&filter[item][_eq]=3&fields=collection,item", token: token)
         #expect(activity.json["data"]?.sortedKeys == JSONValue.array([.object([("collection", "articles"), ("item", "3")])]).sortedKeys)
     }
 }

@@ -195,11 +195,15 @@ import Testing
     }
 
     @Test func fullQueueAndDeadlineAnswer503() async throws {
-        try await Self.with(.local, configure: { $0.maxConcurrent = 1; $0.maxQueue = 0; $0.timeout = 1 }) { engine in
+        try await Self.with(.local, configure: { $0.maxConcurrent = 1; $0.maxQueue = 0; $0.timeout = 3 }) { engine in
             let big = try await engine.source(Self.card(4000, 3000), type: "image/jpeg")
-            // A slow transform (median 25 on 12 MP) holds the only slot past its one-second deadline.
+            // A slow transform (median 25 on 12 MP, ~3.5 s alone) holds the only slot past its 3 s deadline; the
+            // deadline leaves room for the busy request below even when the machine is loaded.
             let slow = Task { try await engine.derivative(big, ["transforms": #"[["median",25]]"#]) }
-            try await Task.sleep(for: .milliseconds(200))
+            // Wait for the slow transform to hold the slot (a fixed sleep raced with it on a loaded machine).
+            let admitted = Date()
+            while engine.transformer.load.current == 0, Date().timeIntervalSince(admitted) < 10 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(engine.transformer.load.current == 1)
             let busy = try await #require(throws: AssetsError.self) { try await engine.derivative(big, ["width": "10"]) }
             #expect(busy.status == 503 && busy.code == "SERVICE_UNAVAILABLE" && busy.retryAfter != nil)
             let started = Date()

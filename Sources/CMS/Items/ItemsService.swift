@@ -26,13 +26,12 @@ public final class ItemsService: Sendable {
     public func readMany(_ collection: String, query: Query, accountability: Accountability) async throws -> (data: JSONValue, meta: JSONValue?) {
         let store = try await store(collection)
         var query = query
-        if let filter = query.filter { query.filter = try await DynamicValues(accountability: accountability, database: database).resolve(filter) }
         if store.schema.singleton {
             query.limit = 1
-            guard case .array(let rows) = try await store.readMany(query).data else { return (.null, nil) }
+            guard case .array(let rows) = try await store.readMany(query, accountability: accountability).data else { return (.null, nil) }
             return (rows.first ?? .null, nil)
         }
-        return try await store.readMany(query)
+        return try await store.readMany(query, accountability: accountability)
     }
 
     public func readOne(_ collection: String, key: String, query: Query) async throws -> JSONValue {

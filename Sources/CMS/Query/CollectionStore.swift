@@ -14,8 +14,15 @@ public struct CollectionStore: Sendable {
         self.snapshot = snapshot
     }
 
-    /// Rows matching `query`, plus `meta` when asked for.
-    public func readMany(_ query: Query) async throws -> (data: JSONValue, meta: JSONValue?) {
+    /// Rows matching `query`, plus `meta` when asked for. With `accountability`, the dynamic values of the
+    /// filter and of deep filters (`$CURRENT_USER`, `$NOW`, …) are resolved for that caller first.
+    public func readMany(_ query: Query, accountability: Accountability? = nil) async throws -> (data: JSONValue, meta: JSONValue?) {
+        var query = query
+        if let accountability {
+            let values = DynamicValues(accountability: accountability, database: database)
+            if let filter = query.filter { query.filter = try await values.resolve(filter) }
+            if let deep = query.deep { query.deep = try await values.resolve(deep) }
+        }
         let plan = try QueryCompiler(snapshot: snapshot).compile(query, collection: schema)
         return try await database.read { connection in
             let runner = QueryRunner(connection: connection)

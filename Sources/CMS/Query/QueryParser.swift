@@ -114,9 +114,10 @@ public enum QueryParser {
         }
     }
 
+    /// A scalar as text; nil for anything else, and for text with a NUL character (no database stores it).
     static func scalarText(_ value: JSONValue) -> String? {
         switch value {
-        case .string(let s): s
+        case .string(let s): s.contains("\u{0}") ? nil : s
         case .int(let i): String(i)
         case .double(let d): String(d)
         default: nil

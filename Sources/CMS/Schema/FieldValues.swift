@@ -44,6 +44,8 @@ enum FieldValues {
             return inFilter ? .invalidQuery(reason) : .invalidPayload(reason)
         }
         if case .null = value { return .null }
+        // PostgreSQL can't store NUL in text and SQLite would cut C strings at it: refused on both alike.
+        if case .string(let text) = value, text.contains("\u{0}") { throw wrong("text without NUL characters") }
         switch field.type {
         case .json:
             if inFilter, let s = value.stringValue { return .text(s) }

@@ -37,17 +37,17 @@ extension Request {
 struct CollectionReads {
     let store: CollectionStore
 
-    func list(_ request: Request) async throws -> Response {
-        try await list(try request.query())
+    func list(_ request: Request, _ context: DepotRequestContext) async throws -> Response {
+        try await list(try request.query(), context)
     }
 
     /// `SEARCH`: the query in the body (`{"query": {…}}`).
-    func search(_ body: JSONValue) async throws -> Response {
-        try await list(try QueryParser.parse(object: body["query"] ?? .object([])))
+    func search(_ body: JSONValue, _ context: DepotRequestContext) async throws -> Response {
+        try await list(try QueryParser.parse(object: body["query"] ?? .object([])), context)
     }
 
-    private func list(_ query: Query) async throws -> Response {
-        let (data, meta) = try await store.readMany(query)
+    private func list(_ query: Query, _ context: DepotRequestContext) async throws -> Response {
+        let (data, meta) = try await store.readMany(query, accountability: context.accountability)
         return try ListResponse.make(store.schema.name, data: data, meta: meta, query: query)
     }
 

@@ -10,7 +10,7 @@ struct FilesController {
 
     func register(on router: Router<DepotRequestContext>) {
         let reads = CollectionReads(store: files.store)
-        router.get("/files") { request, _ in try await reads.list(request) }
+        router.get("/files") { request, context in try await reads.list(request, context) }
         router.get("/files/:id") { request, context in try await reads.one(try context.parameters.require("id"), request) }
         router.post("/files") { request, context in
             guard let form = MultipartFormReader(request) else { throw Self.notMultipart }

@@ -8,7 +8,7 @@ struct FoldersController {
 
     func register(on router: Router<DepotRequestContext>) {
         let reads = CollectionReads(store: folders.store)
-        router.get("/folders") { request, _ in try await reads.list(request) }
+        router.get("/folders") { request, context in try await reads.list(request, context) }
         router.get("/folders/:id") { request, context in try await reads.one(try context.parameters.require("id"), request) }
         router.post("/folders") { request, _ in
             let payload = try await request.jsonBody(limit: maxPayloadSize)

@@ -60,9 +60,9 @@ struct SchemaController {
 
         for (path, table) in [("/activity", "directus_activity"), ("/revisions", "directus_revisions")] {
             let reads = CollectionReads(store: CollectionStore(schema: .system(table), database: schema.database))
-            router.get(RouterPath(path)) { request, _ in try await reads.list(request) }
-            router.on(RouterPath(path), method: HTTPRequest.Method("SEARCH")!) { request, _ in
-                try await reads.search(try await request.jsonBody(limit: maxPayloadSize))
+            router.get(RouterPath(path)) { request, context in try await reads.list(request, context) }
+            router.on(RouterPath(path), method: HTTPRequest.Method("SEARCH")!) { request, context in
+                try await reads.search(try await request.jsonBody(limit: maxPayloadSize), context)
             }
             router.get(RouterPath(path + "/:id")) { request, context in try await reads.one(try context.parameters.require("id"), request) }
         }

@@ -9,9 +9,9 @@ struct UsersController {
 
     func register(on router: Router<DepotRequestContext>) {
         let reads = CollectionReads(store: users.store)
-        router.get("/users") { request, _ in try await reads.list(request) }
-        router.on("/users", method: HTTPRequest.Method("SEARCH")!) { request, _ in
-            try await reads.search(try await request.jsonBody(limit: maxPayloadSize))
+        router.get("/users") { request, context in try await reads.list(request, context) }
+        router.on("/users", method: HTTPRequest.Method("SEARCH")!) { request, context in
+            try await reads.search(try await request.jsonBody(limit: maxPayloadSize), context)
         }
         router.get("/users/me") { request, context in
             JSONResponse.data(try await users.me(context.accountability, query: try request.query()))

@@ -97,13 +97,12 @@ struct FilterCompiler {
             for item in items { out.append(try bind(normalise(item))) }
             return out
         }
-        func like(_ shape: (String) -> String, negated: Bool, insensitive: Bool) throws(CMSError) -> SQLExpression {
+        func like(_ match: SQLMatch, negated: Bool, insensitive: Bool) throws(CMSError) -> SQLExpression {
             guard let text = QueryParser.scalarText(value) ?? value.boolValue.map({ String($0) }) else {
                 throw CMSError.invalidQuery("\"\(op)\" on \"\(field.name)\" needs a text value")
             }
-            let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
             let subject: SQLExpression = [.string, .text, .hash, .csv].contains(field.type) ? target : .text(target)
-            return .like(insensitive ? .lower(subject) : subject, pattern: .bind(.text(shape(insensitive ? escaped.lowercased() : escaped))), negated: negated)
+            return .like(subject, needle: text, match: match, insensitive: insensitive, negated: negated)
         }
         switch op {
         case "_eq": return value.isNull ? .isNull(target, negated: false) : .compare(target, .eq, try bind(value))
@@ -130,18 +129,18 @@ struct FilterCompiler {
             let empty: SQLExpression = [.string, .text, .csv, .hash].contains(field.type)
                 ? .or([.isNull(target, negated: false), .compare(target, .eq, .bind(.text("")))]) : .isNull(target, negated: false)
             return (op == "_empty") == flag() ? empty : .not(empty)
-        case "_contains": return try like({ "%\($0)%" }, negated: false, insensitive: false)
-        case "_ncontains": return try like({ "%\($0)%" }, negated: true, insensitive: false)
-        case "_icontains": return try like({ "%\($0)%" }, negated: false, insensitive: true)
-        case "_nicontains": return try like({ "%\($0)%" }, negated: true, insensitive: true)
-        case "_starts_with": return try like({ "\($0)%" }, negated: false, insensitive: false)
-        case "_nstarts_with": return try like({ "\($0)%" }, negated: true, insensitive: false)
-        case "_istarts_with": return try like({ "\($0)%" }, negated: false, insensitive: true)
-        case "_nistarts_with": return try like({ "\($0)%" }, negated: true, insensitive: true)
-        case "_ends_with": return try like({ "%\($0)" }, negated: false, insensitive: false)
-        case "_nends_with": return try like({ "%\($0)" }, negated: true, insensitive: false)
-        case "_iends_with": return try like({ "%\($0)" }, negated: false, insensitive: true)
-        case "_niends_with": return try like({ "%\($0)" }, negated: true, insensitive: true)
+        case "_contains": return try like(.contains, negated: false, insensitive: false)
+        case "_ncontains": return try like(.contains, negated: true, insensitive: false)
+        case "_icontains": return try like(.contains, negated: false, insensitive: true)
+        case "_nicontains": return try like(.contains, negated: true, insensitive: true)
+        case "_starts_with": return try like(.prefix, negated: false, insensitive: false)
+        case "_nstarts_with": return try like(.prefix, negated: true, insensitive: false)
+        case "_istarts_with": return try like(.prefix, negated: false, insensitive: true)
+        case "_nistarts_with": return try like(.prefix, negated: true, insensitive: true)
+        case "_ends_with": return try like(.suffix, negated: false, insensitive: false)
+        case "_nends_with": return try like(.suffix, negated: true, insensitive: false)
+        case "_iends_with": return try like(.suffix, negated: false, insensitive: true)
+        case "_niends_with": return try like(.suffix, negated: true, insensitive: true)
         default: throw CMSError.invalidQuery("Unknown filter operator \"\(op)\"")
         }
     }

@@ -52,7 +52,9 @@ struct QueryCompiler {
         for entry in tree.entries {
             if entry.name == "*" {
                 for field in collection.fields where !tree.entries.contains(where: { $0.name == field.name }) {
-                    requested.append((field.name, field.name, entry.children))
+                    // `*.*` expands relations only; plain fields take no sub-fields.
+                    let relational = snapshot.m2o(collection.name, field.name) != nil || snapshot.o2m(collection.name, field.name) != nil
+                    requested.append((field.name, field.name, relational ? entry.children : nil))
                 }
             } else {
                 requested.append((entry.name, outputAliases[entry.name] ?? entry.name, entry.children))
@@ -141,14 +143,12 @@ struct QueryCompiler {
 
     /// Case-insensitive contains on text fields; equality on numbers and UUIDs when the term is one.
     static func search(_ term: String, alias: String, collection: CollectionSchema) -> SQLExpression {
-        let escaped = term.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_")
         var parts: [SQLExpression] = []
         for field in collection.columns where field.type.isSearchable && !field.has("conceal") && field.meta?["searchable"]?.boolValue != false {
             let column = SQLExpression.column(table: alias, name: field.name)
             switch field.type {
             case .string, .text:
-                parts.append(.like(.lower(column), pattern: .bind(.text("%\(escaped)%")), negated: false))
+                parts.append(.like(column, needle: term, match: .contains, insensitive: true, negated: false))
             case .integer, .bigInteger:
                 if let number = Int64(term) { parts.append(.compare(column, .eq, .bind(.integer(number)))) }
             case .float, .decimal:

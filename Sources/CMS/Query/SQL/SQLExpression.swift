@@ -18,8 +18,8 @@ indirect enum SQLExpression: Sendable {
     case isNull(SQLExpression, negated: Bool)
     case inList(SQLExpression, [SQLExpression], negated: Bool)
     case between(SQLExpression, SQLExpression, SQLExpression, negated: Bool)
-    /// `expression LIKE pattern ESCAPE '\'`; the pattern is a bound value.
-    case like(SQLExpression, pattern: SQLExpression, negated: Bool)
+    /// Text containing, starting or ending with `needle` (bound, its wildcards escaped per dialect).
+    case like(SQLExpression, needle: String, match: SQLMatch, insensitive: Bool, negated: Bool)
     case lower(SQLExpression)
     case aggregate(SQLAggregate, SQLExpression, distinct: Bool)
     case datePart(SQLDatePart, SQLExpression)
@@ -29,6 +29,8 @@ indirect enum SQLExpression: Sendable {
     static let alwaysTrue = SQLExpression.compare(.integer(1), .eq, .integer(1))
     static let alwaysFalse = SQLExpression.compare(.integer(1), .eq, .integer(0))
 }
+
+enum SQLMatch: Sendable { case contains, prefix, suffix }
 
 enum SQLComparison: String, Sendable {
     case eq = "=", neq = "<>", lt = "<", lte = "<=", gt = ">", gte = ">="

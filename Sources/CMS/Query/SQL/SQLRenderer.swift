@@ -43,8 +43,9 @@ struct SQLRenderer {
         if !s.groupBy.isEmpty { sql += " GROUP BY " + s.groupBy.map { expression($0) }.joined(separator: ", ") }
         if !s.orderBy.isEmpty {
             sql += " ORDER BY " + s.orderBy.map { order in
-                // NULLs first when ascending on both dialects (SQLite's order; PostgreSQL puts them last by default).
-                "\(expression(order.expression)) \(order.descending ? "DESC" : "ASC")" + (dialect == .postgres ? (order.descending ? " NULLS LAST" : " NULLS FIRST") : "")
+                // NULLs sort as the largest value on both dialects: PostgreSQL's own order, which its b-tree
+                // indexes serve in either direction; SQLite (NULLs smallest) is told so.
+                "\(expression(order.expression)) \(order.descending ? "DESC" : "ASC")" + (dialect == .sqlite ? (order.descending ? " NULLS FIRST" : " NULLS LAST") : "")
             }.joined(separator: ", ")
         }
         if let limit = s.limit { sql += " LIMIT \(limit)" } else if s.offset > 0, dialect == .sqlite { sql += " LIMIT -1" }
@@ -53,6 +54,28 @@ struct SQLRenderer {
     }
 
     private func q(_ identifier: String) -> String { dialect.quote(identifier) }
+
+    /// Case-insensitive: `LOWER(x) LIKE`. Case-sensitive: `LIKE` on PostgreSQL, `GLOB` on SQLite (whose LIKE
+    /// ignores ASCII case). The needle's own wildcards are escaped, so it only ever matches itself.
+    private mutating func like(_ inner: SQLExpression, _ needle: String, _ match: SQLMatch, insensitive: Bool, negated: Bool) -> String {
+        let glob = dialect == .sqlite && !insensitive
+        var text = insensitive ? needle.lowercased() : needle
+        if glob {
+            text = text.map { ["*": "[*]", "?": "[?]", "[": "[[]"][$0] ?? String($0) }.joined()
+        } else {
+            text = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        }
+        let any = glob ? "*" : "%"
+        let pattern = switch match {
+        case .contains: any + text + any
+        case .prefix: text + any
+        case .suffix: any + text
+        }
+        let subject = expression(insensitive ? .lower(inner) : inner)
+        binds.append(.text(pattern))
+        let op = glob ? "GLOB" : "LIKE"
+        return "\(subject) \(negated ? "NOT " : "")\(op) ?\(glob ? "" : " ESCAPE '\\'")"
+    }
 
     mutating func expression(_ e: SQLExpression) -> String {
         switch e {
@@ -74,8 +97,8 @@ struct SQLRenderer {
             return "\(expression(inner)) \(negated ? "NOT IN" : "IN") (\(items.map { expression($0) }.joined(separator: ", ")))"
         case .between(let inner, let low, let high, let negated):
             return "\(expression(inner)) \(negated ? "NOT BETWEEN" : "BETWEEN") \(expression(low)) AND \(expression(high))"
-        case .like(let inner, let pattern, let negated):
-            return "\(expression(inner)) \(negated ? "NOT LIKE" : "LIKE") \(expression(pattern)) ESCAPE '\\'"
+        case .like(let inner, let needle, let match, let insensitive, let negated):
+            return like(inner, needle, match, insensitive: insensitive, negated: negated)
         case .lower(let inner): return "LOWER(\(expression(inner)))"
         case .text(let inner): return "CAST(\(expression(inner)) AS TEXT)"
         case .aggregate(let function, let inner, let distinct):
@@ -87,7 +110,9 @@ struct SQLRenderer {
                 let field = ["weekday": "dow", "week": "week"][part.rawValue] ?? part.rawValue
                 return "CAST(EXTRACT(\(field.uppercased()) FROM \(column)) AS integer)"
             case .sqlite:
-                let format = ["year": "%Y", "month": "%m", "week": "%W", "day": "%d", "weekday": "%w", "hour": "%H", "minute": "%M", "second": "%S"][part.rawValue]!
+                // ISO week, as PostgreSQL's: the week of the Thursday in the same Monday-to-Sunday week.
+                if part == .week { return "CAST((strftime('%j', date(\(column), '-3 days', 'weekday 4')) - 1) / 7 + 1 AS INTEGER)" }
+                let format = ["year": "%Y", "month": "%m", "day": "%d", "weekday": "%w", "hour": "%H", "minute": "%M", "second": "%S"][part.rawValue]!
                 return "CAST(strftime('\(format)', \(column)) AS INTEGER)"
             }
         }
