@@ -185,66 +185,6 @@ public final class SchemaService: Sendable {
         }
         cache.invalidate()
     }
-
-    /// Records a relation and, unless `schema` is null, adds its foreign key constraint (PostgreSQL: in place;
-    /// SQLite: by rebuilding the table).
-    public func createRelation(_ payload: JSONValue) async throws {
-        guard let collection = payload["collection"]?.stringValue, let field = payload["field"]?.stringValue else {
-            throw CMSError.invalidPayload("\"collection\" and \"field\" are required")
-        }
-        let snapshot = try await cache.snapshot()
-        guard let many = snapshot.collection(collection), many.field(field) != nil else { throw CMSError.forbidden }
-        let related = payload["related_collection"]?.stringValue
-        if let related, snapshot.collection(related) == nil { throw CMSError.invalidPayload("Collection \"\(related)\" does not exist") }
-        if snapshot.relation(collection, field)?.metaID != nil { throw CMSError.invalidPayload("Field \"\(collection).\(field)\" already has a relation") }
-        let meta = payload["meta"] ?? .null
-        let onDelete = payload["schema"]?["on_delete"]?.stringValue?.uppercased() ?? "SET NULL"
-        guard ["SET NULL", "CASCADE", "NO ACTION", "RESTRICT", "SET DEFAULT"].contains(onDelete) else {
-            throw CMSError.invalidPayload("\"schema.on_delete\" must be SET NULL, CASCADE, NO ACTION, RESTRICT or SET DEFAULT")
-        }
-        let wantsConstraint = payload["schema"].map { !$0.isNull } ?? true
-        let addsConstraint = wantsConstraint && snapshot.relation(collection, field)?.onDelete == nil && many.field(field)?.hasColumn == true
-        let target = related.flatMap { snapshot.collection($0) }
-        let rebuilt: [FieldDefinition] = addsConstraint && database.dialect == .sqlite ? try many.columns.map { column throws(CMSError) -> FieldDefinition in
-            var definition = try FieldDefinition.existing(column, in: many, snapshot: snapshot)
-            if column.name == field, let related, let target { definition.foreignKey = (related, target.primaryKey, onDelete) }
-            return definition
-        } : []
-        try await database.schemaTransaction { connection in
-            let d = connection.dialect
-            if addsConstraint, let related, let target {
-                if d == .sqlite {
-                    try CMSError.mappingConstraints(of: collection) { try TableRebuild.run(collection, columns: rebuilt, on: connection) }
-                } else {
-                    try CMSError.mappingConstraints(of: collection) {
-                        try connection.execute("""
-                            ALTER TABLE \(d.quote(collection)) ADD CONSTRAINT \(d.quote("\(collection)_\(field)_foreign")) FOREIGN KEY (\(d.quote(field)))
-                            REFERENCES \(d.quote(related)) (\(d.quote(target.primaryKey))) ON DELETE \(onDelete)
-                            """)
-                    }
-                }
-            }
-            try connection.execute("""
-                INSERT INTO directus_relations (many_collection, many_field, one_collection, one_field, junction_field, sort_field, one_deselect_action)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [.text(collection), .text(field), .optional(related), .optional(meta["one_field"]?.stringValue),
-                      .optional(meta["junction_field"]?.stringValue), .optional(meta["sort_field"]?.stringValue),
-                      .text(meta["one_deselect_action"]?.stringValue ?? "nullify")])
-        }
-        cache.invalidate()
-    }
-
-    public func deleteRelation(_ collection: String, _ field: String) async throws {
-        guard let relation = try await cache.snapshot().relation(collection, field) else { throw CMSError.forbidden }
-        try await database.transaction { connection in
-            let d = connection.dialect
-            if d == .postgres, let constraint = relation.constraintName {
-                try connection.execute("ALTER TABLE \(d.quote(collection)) DROP CONSTRAINT \(d.quote(constraint))")
-            }
-            try connection.execute("DELETE FROM directus_relations WHERE many_collection = ? AND many_field = ?", [.text(collection), .text(field)])
-        }
-        cache.invalidate()
-    }
 }
 
 enum SchemaNames {

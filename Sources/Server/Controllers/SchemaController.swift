@@ -50,8 +50,16 @@ struct SchemaController {
         router.post("/relations") { request, _ in
             let payload = try await request.jsonBody(limit: maxPayloadSize)
             try await schema.createRelation(payload)
-            let relations = try await schema.relations(payload["collection"]?.stringValue ?? "")
-            return JSONResponse.data(relations.first { $0["field"] == payload["field"] } ?? .null)
+            return JSONResponse.data(try await relation(payload["collection"]?.stringValue ?? "", payload["field"]?.stringValue ?? ""))
+        }
+        router.get("/relations/:collection/:field") { _, context in
+            let collection = try context.parameters.require("collection"), field = try context.parameters.require("field")
+            return JSONResponse.data(try await relation(collection, field))
+        }
+        router.patch("/relations/:collection/:field") { request, context in
+            let collection = try context.parameters.require("collection"), field = try context.parameters.require("field")
+            try await schema.updateRelation(collection, field, try await request.jsonBody(limit: maxPayloadSize))
+            return JSONResponse.data(try await relation(collection, field))
         }
         router.delete("/relations/:collection/:field") { _, context in
             try await schema.deleteRelation(try context.parameters.require("collection"), try context.parameters.require("field"))
@@ -66,5 +74,10 @@ struct SchemaController {
             }
             router.get(RouterPath(path + "/:id")) { request, context in try await reads.one(try context.parameters.require("id"), request) }
         }
+    }
+
+    private func relation(_ collection: String, _ field: String) async throws -> JSONValue {
+        guard let found = try await schema.relations(collection).first(where: { $0["field"]?.stringValue == field }) else { throw CMSError.forbidden }
+        return found
     }
 }
