@@ -47,8 +47,13 @@ make_schema() {   # $1 port: the collections through the API, as a user would
     {"field":"author","type":"integer","schema":{"foreign_key_table":"authors"}}]}' >/dev/null
 }
 
-run_wrk() {   # $1 port → requests/s; also prints latency
-  local out; out=$(wrk -t2 -c16 -d"${duration}s" --latency -H "Authorization: Bearer bench-token" "http://127.0.0.1:$1$path")
+login() {   # $1 port → a JWT access token (Directus clients' usual credential; checked without the database)
+  curl -sf -X POST "http://127.0.0.1:$1/auth/login" -H "Content-Type: application/json" \
+    -d '{"email":"bench@example.com","password":"bench-password"}' | python3 -c "import sys,json; print(json.load(sys.stdin)['data']['access_token'])"
+}
+
+run_wrk() {   # $1 port, $2 bearer token → requests/s; also prints latency
+  local out; out=$(wrk -t2 -c16 -d"${duration}s" --latency -H "Authorization: Bearer $2" "http://127.0.0.1:$1$path")
   echo "$out" | grep -E "Latency|50%|99%|Non-2xx" >&2
   echo "$out" | awk '/Requests\/sec/ {print $2}'
 }
@@ -76,9 +81,12 @@ echo "-- pgbench, 16 clients, extended protocol (parameters bound, as depot's li
 pgbench_tps=$(pgbench -n -c 16 -j 2 -T "$duration" -M extended -f "$dir/query.sql" "$pg_bench" 2>/dev/null \
   | awk '/tps = / {print $3; exit}')
 echo "   pgbench: $pgbench_tps tps"
-echo "-- depot on PostgreSQL, wrk 16 connections"
-depot_pg=$(run_wrk "$pg_port")
+echo "-- depot on PostgreSQL, wrk 16 connections, JWT access token"
+depot_pg=$(run_wrk "$pg_port" "$(login "$pg_port")")
 echo "   depot: $depot_pg req/s — ratio to pgbench $(ratio "$depot_pg" "$pgbench_tps") (goal >= 0.4)"
+echo "-- the same with the static token (ADMIN_TOKEN: user, roles and policies read on every request)"
+depot_pg_static=$(run_wrk "$pg_port" bench-token)
+echo "   depot: $depot_pg_static req/s — ratio to pgbench $(ratio "$depot_pg_static" "$pgbench_tps")"
 
 echo "== SQLite: the same data"
 start_depot sqlite DB_CLIENT=sqlite3 DB_FILENAME="$dir/bench.db"; sqlite_port=$port
@@ -95,5 +103,5 @@ CREATE INDEX articles_status_published_on ON articles (status, published_on);
 COMMIT;
 ANALYZE;
 SQL
-depot_sqlite=$(run_wrk "$sqlite_port")
+depot_sqlite=$(run_wrk "$sqlite_port" "$(login "$sqlite_port")")
 echo "   depot on SQLite: $depot_sqlite req/s ($(ratio "$depot_sqlite" "$pgbench_tps")x pgbench on PostgreSQL)"

@@ -20,6 +20,7 @@ public final class AuthenticationService: Sendable {
     private let configuration: AuthConfiguration
     private let access: AccessResolver
     private let logger: Logger
+    private let verified = VerifiedTokens()
 
     public init(database: any Database, hasher: PasswordHasher, configuration: AuthConfiguration, logger: Logger) {
         self.database = database
@@ -109,8 +110,10 @@ public final class AuthenticationService: Sendable {
 
     /// The caller behind a token: a Directus JWT, or else a user's static token.
     public func accountability(forToken token: String, ip: String?, userAgent: String?) async throws -> Accountability {
-        if JWTSigner.isDirectusJWT(token) {
-            let claims = try signer.verify(token)
+        let cached = verified.claims(token, now: Int(Date().timeIntervalSince1970))
+        if cached != nil || JWTSigner.isDirectusJWT(token) {
+            let claims = try cached ?? signer.verify(token)
+            if cached == nil { verified.insert(token, claims) }
             if let session = claims.session {
                 let rows = try await database.query("SELECT expires FROM directus_sessions WHERE token = ?", [.text(session)])
                 guard let expires = rows.first?["expires"].string.flatMap(ISO8601.date(from:)), expires > Date() else {
