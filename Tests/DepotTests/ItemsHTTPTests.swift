@@ -9,10 +9,7 @@ import Testing
     static func blog(_ dialect: Dialect) async throws -> (DepotProcess, TestDatabase, String)? {
         guard let (depot, test) = try await HTTPTests.server(dialect) else { return nil }
         let token = try await depot.adminToken()
-        func post(_ path: String, _ body: JSONValue) async throws {
-            let reply = try await depot.request("POST", path, json: body, token: token)
-            #expect(reply.status == 200, "\(path): \(reply.text)")
-        }
+        func post(_ path: String, _ body: JSONValue) async throws { try await depot.expectOK("POST", path, body, token: token) }
         try await post("/collections", .object([("collection", "authors"), ("fields", .array([
             .object([("field", "name"), ("type", "string"), ("schema", .object([("is_nullable", false), ("is_unique", true), ("max_length", .int(40))]))]),
         ]))]))

@@ -9,10 +9,7 @@ import Testing
     static func catalog(_ dialect: Dialect) async throws -> (DepotProcess, TestDatabase, String)? {
         guard let (depot, test) = try await HTTPTests.server(dialect) else { return nil }
         let token = try await depot.adminToken()
-        func post(_ path: String, _ body: JSONValue) async throws {
-            let reply = try await depot.request("POST", path, json: body, token: token)
-            #expect(reply.status == 200, "\(path): \(reply.text)")
-        }
+        func post(_ path: String, _ body: JSONValue) async throws { try await depot.expectOK("POST", path, body, token: token) }
         func collection(_ name: String, _ fields: [JSONValue]) async throws {
             try await post("/collections", .object([("collection", .string(name)), ("fields", .array(fields))]))
         }

@@ -1,4 +1,5 @@
 import CMS
+import Testing
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -136,6 +137,12 @@ final class DepotProcess: @unchecked Sendable {
         var lowered: [String: String] = [:]
         for (k, v) in http.allHeaderFields { lowered[String(describing: k).lowercased()] = String(describing: v) }
         return Reply(status: http.statusCode, headers: lowered, body: data)
+    }
+
+    /// Sends a request that must succeed (200) for the test's set-up to make sense.
+    func expectOK(_ method: String, _ path: String, _ body: JSONValue?, token: String) async throws {
+        let reply = try await request(method, path, json: body, token: token)
+        #expect(reply.status == 200, "\(method) \(path): \(reply.text)")
     }
 
     /// Logs in as the bootstrap admin and returns the access token.
