@@ -103,6 +103,7 @@ import Testing
         #expect(badKey.errorCode == "INVALID_FOREIGN_KEY")
         #expect(try await depot.request("GET", "/items/nothing", token: token).errorCode == "FORBIDDEN")
         #expect(try await depot.request("GET", "/items/articles/999", token: token).errorCode == "FORBIDDEN")
+        #expect(try await depot.request("GET", "/items/articles/abc", token: token).errorCode == "FORBIDDEN", "a key of the wrong type is unknown")
         #expect(try await depot.request("GET", "/items/directus_users", token: token).errorCode == "FORBIDDEN")
 
         let attacks = ["fields=title;DROP%20TABLE%20articles", "sort=title%22%20DESC", "filter[title%22--][_eq]=x", "filter[title][_eq]=%27%20OR%201=1--",

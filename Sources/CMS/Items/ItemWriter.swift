@@ -73,7 +73,7 @@ struct ItemWriter {
                let related = relation.relatedCollection.flatMap(snapshot.collection) {
                 value = .string(try upsert(related, value))
             }
-            if field.type == .hash, let text = value.stringValue, !text.isEmpty, !PasswordHasher.isHash(text) { value = .string(try hash(text)) }
+            if field.type == .hash || field.has("hash"), let text = value.stringValue, !text.isEmpty, !PasswordHasher.isHash(text) { value = .string(try hash(text)) }
             let bound = try FieldValues.database(value, field)
             if let limit = field.maxLength, [.string, .hash].contains(field.type), let text = bound.string, text.count > limit {
                 throw CMSError(code: "VALUE_TOO_LONG", status: 400, message: "Value for field \"\(key)\" in collection \"\(collection.name)\" is too long.",

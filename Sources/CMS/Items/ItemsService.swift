@@ -1,7 +1,8 @@
 import Database
 
-/// `/items/:collection`: reads through the query language and writes through `ItemWriter`, for user collections
-/// (system collections have their own routes and are FORBIDDEN here, as in Directus).
+/// Reads through the query language and writes through `ItemWriter`. `/items/:collection` reaches user
+/// collections only (system collections are FORBIDDEN there, as in Directus); the routes of a system collection
+/// (`/roles`, `/policies`, …) pass `system: true`.
 public final class ItemsService: Sendable {
     private let database: any Database
     public let schemas: SchemaCache
@@ -16,15 +17,15 @@ public final class ItemsService: Sendable {
         self.limits = limits
     }
 
-    /// The store of a user collection with a table; anything else is FORBIDDEN.
-    public func store(_ name: String) async throws -> CollectionStore {
+    /// The store of a collection with a table (a system one only with `system`); anything else is FORBIDDEN.
+    public func store(_ name: String, system: Bool = false) async throws -> CollectionStore {
         let snapshot = try await schemas.snapshot()
-        guard let collection = snapshot.collection(name), !collection.isSystem, collection.hasTable else { throw CMSError.forbidden }
+        guard let collection = snapshot.collection(name), collection.isSystem == system, collection.hasTable else { throw CMSError.forbidden }
         return CollectionStore(schema: collection, database: database, snapshot: snapshot)
     }
 
-    public func readMany(_ collection: String, query: Query, accountability: Accountability) async throws -> (data: JSONValue, meta: JSONValue?) {
-        let store = try await store(collection)
+    public func readMany(_ collection: String, query: Query, accountability: Accountability, system: Bool = false) async throws -> (data: JSONValue, meta: JSONValue?) {
+        let store = try await store(collection, system: system)
         var query = query
         if store.schema.singleton {
             query.limit = 1
@@ -34,29 +35,29 @@ public final class ItemsService: Sendable {
         return try await store.readMany(query, accountability: accountability)
     }
 
-    public func readOne(_ collection: String, key: String, query: Query) async throws -> JSONValue {
-        guard let item = try await store(collection).readOne(key, query: query) else { throw CMSError.forbidden }
+    public func readOne(_ collection: String, key: String, query: Query, system: Bool = false) async throws -> JSONValue {
+        guard let item = try await store(collection, system: system).readOne(key, query: query) else { throw CMSError.forbidden }
         return item
     }
 
-    public func readMany(_ collection: String, keys: [String], query: Query) async throws -> [JSONValue] {
-        try await store(collection).readMany(byKeys: keys, query: query)
+    public func readMany(_ collection: String, keys: [String], query: Query, system: Bool = false) async throws -> [JSONValue] {
+        try await store(collection, system: system).readMany(byKeys: keys, query: query)
     }
 
     /// Creates items (one payload object each, nested relations included); returns their keys.
-    public func create(_ collection: String, _ payloads: [JSONValue], accountability: Accountability) async throws -> [String] {
-        let store = try await store(collection)
+    public func create(_ collection: String, _ payloads: [JSONValue], accountability: Accountability, system: Bool = false) async throws -> [String] {
+        let store = try await store(collection, system: system)
         return try await write(store, accountability) { writer in try payloads.map { try writer.create(store.schema, $0) } }
     }
 
-    public func update(_ collection: String, keys: [String], _ payload: JSONValue, accountability: Accountability) async throws {
-        let store = try await store(collection)
+    public func update(_ collection: String, keys: [String], _ payload: JSONValue, accountability: Accountability, system: Bool = false) async throws {
+        let store = try await store(collection, system: system)
         try await write(store, accountability) { writer in for key in keys { try writer.update(store.schema, key: key, payload) } }
     }
 
     /// An array of objects, each with its primary key; returns the keys.
-    public func updateBatch(_ collection: String, _ items: [JSONValue], accountability: Accountability) async throws -> [String] {
-        let store = try await store(collection)
+    public func updateBatch(_ collection: String, _ items: [JSONValue], accountability: Accountability, system: Bool = false) async throws -> [String] {
+        let store = try await store(collection, system: system)
         let pk = store.schema.primaryKey
         let keyed = try items.map { item throws(CMSError) -> (String, JSONValue) in
             guard let key = item[pk].flatMap(CollectionStore.keyText) else { throw CMSError.invalidPayload("Each item needs its \"\(pk)\"") }
@@ -67,8 +68,8 @@ public final class ItemsService: Sendable {
     }
 
     /// The singleton's one row: updated, or created when missing.
-    public func upsertSingleton(_ collection: String, _ payload: JSONValue, accountability: Accountability) async throws {
-        let store = try await store(collection)
+    public func upsertSingleton(_ collection: String, _ payload: JSONValue, accountability: Accountability, system: Bool = false) async throws {
+        let store = try await store(collection, system: system)
         let d = database.dialect
         try await write(store, accountability) { writer in
             let existing = try writer.connection.query("SELECT \(d.quote(store.schema.primaryKey)) AS k FROM \(d.quote(store.schema.name)) LIMIT 1")
@@ -77,18 +78,18 @@ public final class ItemsService: Sendable {
         }
     }
 
-    public func delete(_ collection: String, keys: [String], accountability: Accountability) async throws {
-        let store = try await store(collection)
+    public func delete(_ collection: String, keys: [String], accountability: Accountability, system: Bool = false) async throws {
+        let store = try await store(collection, system: system)
         try await write(store, accountability) { writer in try writer.delete(store.schema, keys: keys) }
     }
 
     /// The keys of the items `query` matches (for batch update/delete by query).
-    public func keys(_ collection: String, matching query: Query, accountability: Accountability) async throws -> [String] {
-        let store = try await store(collection)
+    public func keys(_ collection: String, matching query: Query, accountability: Accountability, system: Bool = false) async throws -> [String] {
+        let store = try await store(collection, system: system)
         var query = query
         query.fields = [store.schema.primaryKey]
         query.meta = []
-        guard case .array(let rows) = try await readMany(collection, query: query, accountability: accountability).data else { return [] }
+        guard case .array(let rows) = try await readMany(collection, query: query, accountability: accountability, system: system).data else { return [] }
         return rows.compactMap { $0[store.schema.primaryKey].flatMap(CollectionStore.keyText) }
     }
 

@@ -41,6 +41,12 @@ public struct CollectionStore: Sendable {
 
     /// The rows with these primary keys, in the order of `keys` (missing ones left out).
     public func readMany(byKeys keys: [String], query: Query = Query()) async throws -> [JSONValue] {
+        // A key that can't be one of this collection's (`abc` for an integer key) matches nothing, as an
+        // unknown key: the caller answers FORBIDDEN, never a query error that tells the key's type.
+        let keys = keys.filter { key in
+            guard let field = schema.field(schema.primaryKey) else { return true }
+            return (try? FieldValues.database(.string(key), field, inFilter: true)) != nil
+        }
         guard !keys.isEmpty else { return [] }
         var byKeys = Query()
         byKeys.fields = query.fields

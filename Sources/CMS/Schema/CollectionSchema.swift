@@ -54,6 +54,8 @@ public struct CollectionSchema: Sendable {
 
     /// Text columns that hold JSON (Directus's `cast-json` special).
     static let castJSON: Set<String> = ["directus_files.tags"]
+    /// Text columns that hold comma-separated lists (Directus's `cast-csv` special).
+    static let castCSV: Set<String> = ["directus_permissions.fields", "directus_policies.ip_access"]
     /// Secrets of system tables: stored hashed or as given, read back as `**********`.
     static let systemSpecials: [String: [String]] = [
         "directus_users.password": ["hash", "conceal"], "directus_users.token": ["conceal"], "directus_users.tfa_secret": ["conceal"],
@@ -69,6 +71,8 @@ public struct CollectionSchema: Sendable {
             field.autoIncrement = column.type == .increments
             field.unique = column.unique
             field.special = systemSpecials["\(table).\(column.name)"] ?? []
+            if column.primary, column.type == .uuid { field.special.append("uuid") }
+            if castCSV.contains("\(table).\(column.name)") { field.type = .csv }
             if case .string(let length) = column.type { field.maxLength = length }
             return field
         }

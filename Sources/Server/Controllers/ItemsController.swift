@@ -2,74 +2,84 @@ import CMS
 import HTTPTypes
 import Hummingbird
 
-/// `/items/:collection` (GET, SEARCH, POST, PATCH, DELETE; singletons at the collection path).
+/// Items routes (GET, SEARCH, POST, PATCH, DELETE; singletons at the collection path): `/items/:collection` for
+/// user collections, or one system collection at its own path (`/roles` → `directus_roles`).
 struct ItemsController {
     let items: ItemsService
     let maxPayloadSize: Int
+    /// nil: `/items/:collection`; else the path and table of one system collection.
+    var systemCollection: (path: String, table: String)? = nil
+
+    private var base: String { systemCollection?.path ?? "/items/:collection" }
+    private var system: Bool { systemCollection != nil }
+
+    private func collection(_ context: DepotRequestContext) throws -> String {
+        try systemCollection?.table ?? context.parameters.require("collection")
+    }
 
     func register(on router: Router<DepotRequestContext>) {
-        router.get("/items/:collection") { request, context in
-            try await list(try context.parameters.require("collection"), try request.query(items.limits), context)
+        router.get(RouterPath(base)) { request, context in
+            try await list(try collection(context), try request.query(items.limits), context)
         }
-        router.on("/items/:collection", method: HTTPRequest.Method("SEARCH")!) { request, context in
+        router.on(RouterPath(base), method: HTTPRequest.Method("SEARCH")!) { request, context in
             let body = try await request.jsonBody(limit: maxPayloadSize)
-            let collection = try context.parameters.require("collection")
+            let collection = try collection(context)
             let query = try QueryParser.parse(object: body["query"] ?? .object([]), limits: items.limits)
             if case .array(let keys)? = body["keys"] {
-                return JSONResponse.data(.array(try await items.readMany(collection, keys: keys.compactMap(CollectionStore.keyText), query: query)))
+                return JSONResponse.data(.array(try await items.readMany(collection, keys: keys.compactMap(CollectionStore.keyText), query: query, system: system)))
             }
             return try await list(collection, query, context)
         }
-        router.get("/items/:collection/:id") { request, context in
-            JSONResponse.data(try await items.readOne(try context.parameters.require("collection"), key: try context.parameters.require("id"),
-                                                      query: try request.query(items.limits)))
+        router.get(RouterPath(base + "/:id")) { request, context in
+            JSONResponse.data(try await items.readOne(try collection(context), key: try context.parameters.require("id"),
+                                                      query: try request.query(items.limits), system: system))
         }
-        router.post("/items/:collection") { request, context in
-            let collection = try context.parameters.require("collection")
+        router.post(RouterPath(base)) { request, context in
+            let collection = try collection(context)
             let payload = try await request.jsonBody(limit: maxPayloadSize)
-            if try await items.store(collection).schema.singleton { throw CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route doesn't exist.") }
-            let keys = try await items.create(collection, payload.arrayItems ?? [payload], accountability: context.accountability)
+            if try await items.store(collection, system: system).schema.singleton { throw CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route doesn't exist.") }
+            let keys = try await items.create(collection, payload.arrayItems ?? [payload], accountability: context.accountability, system: system)
             return try await answer(collection, keys, single: payload.arrayItems == nil, request)
         }
-        router.patch("/items/:collection") { request, context in
-            let collection = try context.parameters.require("collection")
+        router.patch(RouterPath(base)) { request, context in
+            let collection = try collection(context)
             let payload = try await request.jsonBody(limit: maxPayloadSize)
-            if try await items.store(collection).schema.singleton {
-                try await items.upsertSingleton(collection, payload, accountability: context.accountability)
+            if try await items.store(collection, system: system).schema.singleton {
+                try await items.upsertSingleton(collection, payload, accountability: context.accountability, system: system)
                 return try await list(collection, try request.query(items.limits), context)
             }
             let keys: [String]
             if let array = payload.arrayItems {
-                keys = try await items.updateBatch(collection, array, accountability: context.accountability)
+                keys = try await items.updateBatch(collection, array, accountability: context.accountability, system: system)
             } else {
                 guard let data = payload["data"], case .object = data else { throw CMSError.invalidPayload("\"data\" must be an object") }
                 keys = try await batchKeys(collection, payload, context)
-                try await items.update(collection, keys: keys, data, accountability: context.accountability)
+                try await items.update(collection, keys: keys, data, accountability: context.accountability, system: system)
             }
             return try await answer(collection, keys, single: false, request)
         }
-        router.patch("/items/:collection/:id") { request, context in
-            let collection = try context.parameters.require("collection"), id = try context.parameters.require("id")
-            try await items.update(collection, keys: [id], try await request.jsonBody(limit: maxPayloadSize), accountability: context.accountability)
+        router.patch(RouterPath(base + "/:id")) { request, context in
+            let collection = try collection(context), id = try context.parameters.require("id")
+            try await items.update(collection, keys: [id], try await request.jsonBody(limit: maxPayloadSize), accountability: context.accountability, system: system)
             return try await answer(collection, [id], single: true, request)
         }
-        router.delete("/items/:collection/:id") { _, context in
-            try await items.delete(try context.parameters.require("collection"), keys: [try context.parameters.require("id")],
-                                   accountability: context.accountability)
+        router.delete(RouterPath(base + "/:id")) { _, context in
+            try await items.delete(try collection(context), keys: [try context.parameters.require("id")],
+                                   accountability: context.accountability, system: system)
             return JSONResponse.noContent
         }
-        router.delete("/items/:collection") { request, context in
-            let collection = try context.parameters.require("collection")
+        router.delete(RouterPath(base)) { request, context in
+            let collection = try collection(context)
             let payload = try await request.jsonBody(limit: maxPayloadSize)
             var keys = payload.arrayItems?.compactMap(CollectionStore.keyText) ?? []
             if payload.arrayItems == nil { keys = try await batchKeys(collection, payload, context) }
-            try await items.delete(collection, keys: keys, accountability: context.accountability)
+            try await items.delete(collection, keys: keys, accountability: context.accountability, system: system)
             return JSONResponse.noContent
         }
     }
 
     private func list(_ collection: String, _ query: Query, _ context: DepotRequestContext) async throws -> Response {
-        let (data, meta) = try await items.readMany(collection, query: query, accountability: context.accountability)
+        let (data, meta) = try await items.readMany(collection, query: query, accountability: context.accountability, system: system)
         return try ListResponse.make(collection, data: data, meta: meta, query: query)
     }
 
@@ -78,14 +88,15 @@ struct ItemsController {
         switch (payload["keys"], payload["query"]) {
         case (.array(let keys)?, nil): return keys.compactMap(CollectionStore.keyText)
         case (nil, let query?):
-            return try await items.keys(collection, matching: try QueryParser.parse(object: query, limits: items.limits), accountability: context.accountability)
+            return try await items.keys(collection, matching: try QueryParser.parse(object: query, limits: items.limits), accountability: context.accountability,
+                                        system: system)
         default: throw CMSError.invalidPayload("Give either \"keys\" or \"query\"")
         }
     }
 
     /// The written items re-read with the request's query.
     private func answer(_ collection: String, _ keys: [String], single: Bool, _ request: Request) async throws -> Response {
-        let rows = try await items.readMany(collection, keys: keys, query: try request.query(items.limits))
+        let rows = try await items.readMany(collection, keys: keys, query: try request.query(items.limits), system: system)
         return JSONResponse.data(single ? (rows.first ?? .null) : .array(rows))
     }
 }
