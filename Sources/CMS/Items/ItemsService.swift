@@ -9,12 +9,17 @@ public final class ItemsService: Sendable {
     private let hashParameters: HashParameters
     public let limits: QueryParser.Limits
 
+    /// Called after a write to a table that decides access (roles, policies, access, permissions, users).
+    private let accessChanged: @Sendable () -> Void
+    static let accessTables: Set<String> = ["directus_roles", "directus_policies", "directus_access", "directus_permissions", "directus_users"]
+
     public init(database: any Database, schemas: SchemaCache, hashParameters: HashParameters = HashParameters(),
-                limits: QueryParser.Limits = QueryParser.Limits()) {
+                limits: QueryParser.Limits = QueryParser.Limits(), accessChanged: @escaping @Sendable () -> Void = {}) {
         self.database = database
         self.schemas = schemas
         self.hashParameters = hashParameters
         self.limits = limits
+        self.accessChanged = accessChanged
     }
 
     /// The store of a collection with a table (a system one only with `system`); anything else is FORBIDDEN.
@@ -96,9 +101,11 @@ public final class ItemsService: Sendable {
     private func write<T: Sendable>(_ store: CollectionStore, _ accountability: Accountability,
                                     _ body: @escaping @Sendable (ItemWriter) throws -> T) async throws -> T {
         let snapshot = store.snapshot, parameters = hashParameters
-        return try await database.transaction { connection in
+        let result = try await database.transaction { connection in
             try body(ItemWriter(snapshot: snapshot, connection: connection, accountability: accountability,
                                 hash: { try PasswordHasher.hashNow($0, parameters) }))
         }
+        if Self.accessTables.contains(store.schema.name) { accessChanged() }
+        return result
     }
 }

@@ -31,6 +31,7 @@ public enum DepotServer {
         AssetsController(files: services.files, settings: services.settings, transformer: services.transformer,
                          storage: services.storage, cacheTTL: configuration.assetsCacheTTL).register(on: router)
         ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        PermissionsController(permissions: services.permissions, schemas: services.items.schemas).register(on: router)
         // System collections with the items routes at their own paths (the access model, and users).
         for (path, table) in [("/users", "directus_users"), ("/roles", "directus_roles"), ("/policies", "directus_policies"),
                               ("/access", "directus_access"), ("/permissions", "directus_permissions")] {

@@ -21,6 +21,8 @@ public final class DepotServices: Sendable {
     public let vips: VipsRuntime
     public let transformer: AssetTransformer
     public let items: ItemsService
+    /// Effective permissions per caller, cached until an access table changes.
+    public let permissions: PermissionsResolver
     public let schema: SchemaService
     public let curlVersion: String
     public let bootstrap: BootstrapService.Outcome
@@ -71,8 +73,11 @@ public final class DepotServices: Sendable {
         self.folders = FoldersService(database: database)
         let schemas = SchemaCache(database: database)
         self.schema = SchemaService(database: database, cache: schemas)
+        let permissions = PermissionsResolver(database: database)
+        self.permissions = permissions
         self.items = ItemsService(database: database, schemas: schemas, hashParameters: configuration.hash,
-                                  limits: QueryParser.Limits(defaultLimit: configuration.queryLimitDefault, maxLimit: configuration.queryLimitMax))
+                                  limits: QueryParser.Limits(defaultLimit: configuration.queryLimitDefault, maxLimit: configuration.queryLimitMax),
+                                  accessChanged: { permissions.invalidate() })
         self.redis = redis
         self.vips = vips
         self.curlVersion = curlVersion

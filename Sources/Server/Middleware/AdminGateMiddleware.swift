@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Until permissions exist (the Access issue), Directus's data and system routes are for administrators only:
 /// any other caller gets 403 FORBIDDEN there, before routing, so it learns nothing about what exists.
-/// `/auth`, `/server` and the caller's own `/users/me` stay open; unknown paths stay 404 ROUTE_NOT_FOUND.
+/// `/auth`, `/server`, the caller's own `/users/me` and `/permissions/me` stay open; unknown paths stay 404 ROUTE_NOT_FOUND.
 struct AdminGateMiddleware: RouterMiddleware {
     typealias Context = DepotRequestContext
 
@@ -14,7 +14,7 @@ struct AdminGateMiddleware: RouterMiddleware {
         "presets", "relations", "revisions", "roles", "schema", "settings", "shares", "translations", "users",
         "utils", "versions",
     ]
-    static let open: Set<String> = ["/users/me"]
+    static let open: Set<String> = ["/users/me", "/permissions/me"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path

@@ -15,12 +15,7 @@ struct AccessResolver: Sendable {
 
     func globalFlags(user: String, role: String?) async throws -> GlobalFlags {
         try await database.read { connection in
-            var roles: [String] = []
-            var next = role
-            while let current = next, roles.count < Self.maxRoleDepth, !roles.contains(current) {
-                roles.append(current)
-                next = try connection.query("SELECT parent FROM directus_roles WHERE id = ?", [.text(current)]).first?["parent"].string
-            }
+            let roles = try Self.roleTree(role, on: connection)
             var sql = """
                 SELECT p.admin_access, p.app_access FROM directus_access a
                 JOIN directus_policies p ON p.id = a.policy WHERE a."user" = ?
@@ -30,5 +25,16 @@ struct AccessResolver: Sendable {
             return GlobalFlags(admin: rows.contains { $0["admin_access"].bool == true },
                                app: rows.contains { $0["app_access"].bool == true })
         }
+    }
+
+    /// `role` and its parents, nearest first.
+    static func roleTree(_ role: String?, on connection: any DatabaseConnection) throws -> [String] {
+        var roles: [String] = []
+        var next = role
+        while let current = next, roles.count < maxRoleDepth, !roles.contains(current) {
+            roles.append(current)
+            next = try connection.query("SELECT parent FROM directus_roles WHERE id = ?", [.text(current)]).first?["parent"].string
+        }
+        return roles
     }
 }
