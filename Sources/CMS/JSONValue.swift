@@ -132,3 +132,16 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }
+
+extension JSONValue {
+    /// `self` with `other`'s keys set over it (objects; anything else is replaced by `other` unless it is null).
+    func merging(_ other: JSONValue) -> JSONValue {
+        guard case .object(var dict, var keys) = self else { return other.isNull ? self : other }
+        guard case .object(let changes, let changed) = other else { return self }
+        for key in changed {
+            if dict[key] == nil { keys.append(key) }
+            dict[key] = changes[key]
+        }
+        return .object(dict, keys: keys)
+    }
+}

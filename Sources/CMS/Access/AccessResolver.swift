@@ -15,16 +15,24 @@ struct AccessResolver: Sendable {
 
     func globalFlags(user: String, role: String?) async throws -> GlobalFlags {
         try await database.read { connection in
-            let roles = try Self.roleTree(role, on: connection)
-            var sql = """
-                SELECT p.admin_access, p.app_access FROM directus_access a
-                JOIN directus_policies p ON p.id = a.policy WHERE a."user" = ?
-                """
-            if !roles.isEmpty { sql += " OR a.role IN (\(roles.map { _ in "?" }.joined(separator: ", ")))" }
-            let rows = try connection.query(sql, [.text(user)] + roles.map { .text($0) })
+            let rows = try Self.policies(user: user, role: role, on: connection)
             return GlobalFlags(admin: rows.contains { $0["admin_access"].bool == true },
                                app: rows.contains { $0["app_access"].bool == true })
         }
+    }
+
+    /// The `directus_policies` rows (`id`, flags, `ip_access`) attached to `user` or to a role of `role`'s tree;
+    /// with neither, the public policies (attached to no role and no user).
+    static func policies(user: String?, role: String?, on connection: any DatabaseConnection) throws -> [Row] {
+        let roles = try roleTree(role, on: connection)
+        var conditions: [String] = [], binds: [DatabaseValue] = []
+        if let user { conditions.append("a.\"user\" = ?"); binds.append(.text(user)) }
+        if !roles.isEmpty { conditions.append("a.role IN (\(roles.map { _ in "?" }.joined(separator: ", ")))"); binds += roles.map(DatabaseValue.text) }
+        if user == nil, roles.isEmpty { conditions.append("(a.role IS NULL AND a.\"user\" IS NULL)") }
+        return try connection.query("""
+            SELECT DISTINCT p.id, p.admin_access, p.app_access, p.ip_access FROM directus_access a
+            JOIN directus_policies p ON p.id = a.policy WHERE \(conditions.joined(separator: " OR "))
+            """, binds)
     }
 
     /// `role` and its parents, nearest first.

@@ -42,25 +42,23 @@ public final class PermissionsResolver: Sendable {
     }
 
     private static func load(user: String?, role: String?, on connection: any DatabaseConnection) throws -> [Policy] {
-        let roles = try AccessResolver.roleTree(role, on: connection)
-        var conditions: [String] = [], binds: [DatabaseValue] = []
-        if let user { conditions.append("a.\"user\" = ?"); binds.append(.text(user)) }
-        if !roles.isEmpty { conditions.append("a.role IN (\(roles.map { _ in "?" }.joined(separator: ", ")))"); binds += roles.map(DatabaseValue.text) }
-        if user == nil, roles.isEmpty { conditions.append("(a.role IS NULL AND a.\"user\" IS NULL)") }
-        let rows = try connection.query("""
-            SELECT DISTINCT p.id, p.admin_access, p.app_access, p.ip_access FROM directus_access a
-            JOIN directus_policies p ON p.id = a.policy WHERE \(conditions.joined(separator: " OR "))
-            """, binds)
+        let rows = try AccessResolver.policies(user: user, role: role, on: connection)
+        guard !rows.isEmpty else { return [] }
+        // Every rule of every policy in one statement, grouped by policy.
         let permissionsTable = CollectionSchema.system("directus_permissions")
-        return try rows.map { row in
-            let rules = try connection.query("SELECT * FROM directus_permissions WHERE policy = ? ORDER BY id", [row["id"]]).map { rule in
-                let json = MetadataRow.json(rule, schema: permissionsTable)
-                return PermissionRule(collection: json["collection"]?.stringValue ?? "", action: json["action"]?.stringValue ?? "",
-                                      filter: json["permissions"], validation: json["validation"], presets: json["presets"],
-                                      fields: json["fields"]?.arrayItems?.compactMap(\.stringValue) ?? [])
-            }
+        var rules: [String: [PermissionRule]] = [:]
+        let ids = rows.map { $0["id"] }
+        for rule in try connection.query("SELECT * FROM directus_permissions WHERE policy IN (\(ids.map { _ in "?" }.joined(separator: ", "))) ORDER BY id", ids) {
+            let json = MetadataRow.json(rule, schema: permissionsTable)
+            rules[rule["policy"].string ?? "", default: []].append(PermissionRule(
+                collection: json["collection"]?.stringValue ?? "", action: json["action"]?.stringValue ?? "",
+                filter: json["permissions"], validation: json["validation"], presets: json["presets"],
+                fields: json["fields"]?.arrayItems?.compactMap(\.stringValue) ?? []))
+        }
+        return rows.map { row in
             let ipAccess = row["ip_access"].string?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
-            return Policy(admin: row["admin_access"].bool == true, app: row["app_access"].bool == true, ipAccess: ipAccess, rules: rules)
+            return Policy(admin: row["admin_access"].bool == true, app: row["app_access"].bool == true, ipAccess: ipAccess,
+                          rules: rules[row["id"].string ?? ""] ?? [])
         }
     }
 }

@@ -35,8 +35,12 @@ enum ColumnAlteration {
         guard before.type != after.type, after.type.isNumeric || after.type == .boolean else { return }
         let d = connection.dialect
         if try !connection.query("SELECT 1 FROM \(d.quote(table)) WHERE typeof(\(d.quote(after.name))) IN ('text', 'blob') LIMIT 1").isEmpty {
-            throw DatabaseError.statement(message: "stored values don't convert to \(after.type.rawValue)", code: "22P02")
+            throw conversionFailure(after.name)
         }
+    }
+
+    static func conversionFailure(_ field: String) -> CMSError {
+        CMSError.invalidPayload("Existing values of \"\(field)\" can't be converted to the new type")
     }
 
     /// Whether a failed statement means the existing values don't fit the new type (SQLSTATE class 22,

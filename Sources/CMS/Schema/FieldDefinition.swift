@@ -120,19 +120,6 @@ struct FieldDefinition: Sendable {
     }
 }
 
-extension JSONValue {
-    /// `self` with `other`'s keys set over it (objects; anything else is replaced by `other` unless it is null).
-    func merging(_ other: JSONValue) -> JSONValue {
-        guard case .object(var dict, var keys) = self else { return other.isNull ? self : other }
-        guard case .object(let changes, let changed) = other else { return self }
-        for key in changed {
-            if dict[key] == nil { keys.append(key) }
-            dict[key] = changes[key]
-        }
-        return .object(dict, keys: keys)
-    }
-}
-
 /// Rows of `directus_collections` and `directus_fields`, written from `meta` objects: only the table's own
 /// columns are taken, each converted by its declared type.
 enum MetadataWriter {

@@ -154,7 +154,7 @@ public final class SchemaService: Sendable {
                 }
             }
         } catch let error as DatabaseError where ColumnAlteration.isConversionFailure(error) {
-            throw CMSError.invalidPayload("Existing values of \"\(field)\" can't be converted to the new type")
+            throw ColumnAlteration.conversionFailure(field)
         }
         cache.invalidate()
     }
