@@ -18,24 +18,31 @@ public final class AuthenticationService: Sendable {
     private let hasher: PasswordHasher
     private let signer: JWTSigner
     private let configuration: AuthConfiguration
-    private let access: AccessResolver
+    private let permissions: PermissionsResolver
     private let logger: Logger
     private let verified = VerifiedTokens()
+    private let throttle: LoginThrottle
 
-    public init(database: any Database, hasher: PasswordHasher, configuration: AuthConfiguration, logger: Logger) {
+    public init(database: any Database, hasher: PasswordHasher, configuration: AuthConfiguration,
+                permissions: PermissionsResolver, logger: Logger) {
         self.database = database
         self.hasher = hasher
         self.signer = JWTSigner(secret: configuration.secret)
         self.configuration = configuration
-        self.access = AccessResolver(database: database)
+        self.permissions = permissions
         self.logger = logger
+        self.throttle = LoginThrottle(failuresPerAddress: configuration.loginFailuresPerAddress, window: configuration.loginFailureWindow)
     }
 
     public func login(email: String, password: String, mode: LoginMode, context: Accountability) async throws -> IssuedTokens {
         let started = ContinuousClock.now
+        if let retryAfter = throttle.blocked(context.ip) {
+            throw CMSError(code: "REQUESTS_EXCEEDED", status: 429, message: "Too many failed logins, retry after \(retryAfter)s.", retryAfter: retryAfter)
+        }
         do {
             return try await attemptLogin(email: email, password: password, mode: mode, context: context)
         } catch let error as CMSError where error.status == 401 {
+            throttle.failed(context.ip)
             // Pad every failure to the same minimum duration (Directus's LOGIN_STALL_TIME).
             let remaining = Duration.seconds(configuration.loginStallTime) - (ContinuousClock.now - started)
             if remaining > .zero { try? await Task.sleep(for: remaining) }
@@ -52,14 +59,18 @@ public final class AuthenticationService: Sendable {
             _ = try await hasher.verify(password, against: Self.decoyHash)
             throw CMSError.invalidCredentials
         }
+        let userID = user["id"].string ?? ""
+        var status = user["status"].string
+        if status == "active", try await exhaustedAttempts(userID) { status = "suspended" }
         guard try await hasher.verify(password, against: hash) else { throw CMSError.invalidCredentials }
-        switch user["status"].string {
+        // The status is told only to whoever knows the password.
+        switch status {
         case "active": break
         case "suspended": throw CMSError.userSuspended
         default: throw CMSError.invalidCredentials
         }
-        let userID = user["id"].string ?? ""
-        let flags = try await access.globalFlags(user: userID, role: user["role"].string)
+        throttle.succeeded(user: userID)
+        let flags = try await flags(user: userID, role: user["role"].string, ip: context.ip)
         let refresh = RandomToken.nanoid()
         let now = Date()
         let sessionTTL = mode == .session ? configuration.sessionCookieTTL : configuration.refreshTokenTTL
@@ -99,8 +110,26 @@ public final class AuthenticationService: Sendable {
             "UPDATE directus_sessions SET token = ?, expires = ? WHERE token = ?",
             [.text(next), .timestamp(now.addingTimeInterval(ttl)), .text(token)])
         guard changed == 1 else { throw CMSError.invalidCredentials }
-        let flags = try await access.globalFlags(user: userID, role: row["role"].string)
+        let flags = try await flags(user: userID, role: row["role"].string, ip: nil)
         return issue(user: userID, role: row["role"].string, flags: flags, refresh: next, mode: mode, now: now)
+    }
+
+    /// Counts a login attempt on an active account; past `auth_login_attempts` the account is suspended (as
+    /// Directus does) and the count starts again, so a re-activated user may log in.
+    private func exhaustedAttempts(_ user: String) async throws -> Bool {
+        let attempts = throttle.attempt(user: user)
+        let limit = try await database.query("SELECT auth_login_attempts FROM directus_settings ORDER BY id LIMIT 1").first?["auth_login_attempts"].int ?? 25
+        guard limit > 0, attempts > limit else { return false }
+        try await database.execute("UPDATE directus_users SET status = 'suspended' WHERE id = ?", [.text(user)])
+        throttle.succeeded(user: user)
+        permissions.invalidate()
+        logger.warning("suspended a user after too many failed logins", metadata: ["user": "\(user)"])
+        return true
+    }
+
+    private func flags(user: String, role: String?, ip: String?) async throws -> GlobalFlags {
+        let resolved = try await permissions.permissions(for: Accountability(user: user, role: role, ip: ip))
+        return GlobalFlags(admin: resolved.admin, app: resolved.app)
     }
 
     /// Ends the session of a refresh token. Unknown tokens are ignored, as in Directus.
@@ -120,14 +149,26 @@ public final class AuthenticationService: Sendable {
                     throw CMSError.invalidCredentials
                 }
             }
-            return Accountability(user: claims.id, role: claims.role, admin: claims.adminAccess, app: claims.appAccess,
-                                  ip: ip, userAgent: userAgent)
+            // Depot issues tokens for users only.
+            guard let id = claims.id else { throw CMSError.invalidCredentials }
+            return try await current(id, ip: ip, userAgent: userAgent)
         }
         guard !token.isEmpty else { throw CMSError.invalidCredentials }
-        let rows = try await database.query("SELECT id, role FROM directus_users WHERE token = ? AND status = 'active'", [.text(token)])
-        guard let user = rows.first, let id = user["id"].string else { throw CMSError.invalidCredentials }
-        let flags = try await access.globalFlags(user: id, role: user["role"].string)
-        return Accountability(user: id, role: user["role"].string, admin: flags.admin, app: flags.app, ip: ip, userAgent: userAgent)
+        let rows = try await database.query("SELECT id FROM directus_users WHERE token = ? AND status = 'active'", [.text(token)])
+        guard let id = rows.first?["id"].string else { throw CMSError.invalidCredentials }
+        return try await current(id, ip: ip, userAgent: userAgent)
+    }
+
+    /// The caller as the user is now, not as the token was issued: a deleted or no longer active user's tokens
+    /// stop working at once, and a changed role or policy applies at the next request.
+    private func current(_ user: String, ip: String?, userAgent: String?) async throws -> Accountability {
+        guard let account = try await permissions.account(user) else { throw CMSError.invalidCredentials }
+        guard account.status == "active" else { throw account.status == "suspended" ? CMSError.userSuspended : CMSError.invalidCredentials }
+        var caller = Accountability(user: user, role: account.role, ip: ip, userAgent: userAgent)
+        let resolved = try await permissions.permissions(for: caller)
+        caller.admin = resolved.admin
+        caller.app = resolved.app
+        return caller
     }
 
     private func issue(user: String, role: String?, flags: GlobalFlags, refresh: String, mode: LoginMode, now: Date) -> IssuedTokens {

@@ -30,6 +30,19 @@ public struct CMSError: Error, Sendable, Equatable {
     public static let invalidToken = CMSError(code: "INVALID_TOKEN", status: 403, message: "Invalid token.")
     public static let userSuspended = CMSError(code: "USER_SUSPENDED", status: 401, message: "User suspended.")
     public static let forbidden = CMSError(code: "FORBIDDEN", status: 403, message: "You don't have permission to access this.")
+    /// A field the caller may not read or write (or that does not exist: the two are not told apart).
+    public static func forbiddenField(_ field: String, _ collection: String) -> CMSError {
+        CMSError(code: "FORBIDDEN", status: 403, message: "You don't have permission to access field \"\(field)\" in collection \"\(collection)\" or it does not exist.")
+    }
+    /// A written item outside the caller's `validation` rule.
+    public static func failedValidation(field: String, type: String?) -> CMSError {
+        var extensions = ["field": field]
+        if let type { extensions["type"] = type }
+        return CMSError(code: "FAILED_VALIDATION", status: 400, message: "Validation failed for field \"\(field)\".", extensions: extensions)
+    }
+    public static func unprocessable(_ reason: String) -> CMSError {
+        CMSError(code: "UNPROCESSABLE_CONTENT", status: 422, message: "Can't process content. \(reason).", extensions: ["reason": reason])
+    }
     public static func serviceUnavailable(_ service: String, _ reason: String) -> CMSError {
         CMSError(code: "SERVICE_UNAVAILABLE", status: 503, message: "Service \"\(service)\" is unavailable. \(reason).",
                  extensions: ["service": service, "reason": reason])

@@ -8,16 +8,18 @@ public final class SettingsService: Sendable {
     public typealias Validator = @Sendable (JSONValue) throws -> Void
 
     public let store: CollectionStore
+    private let guardian: CollectionGuard
     private let database: any Database
     private let validators: [String: Validator]
     /// The transform settings read on every transformed asset request, kept briefly.
     private let assetCache = Mutex<(value: AssetTransformSettings, until: Date)?>(nil)
     private static let assetCacheTTL: TimeInterval = 2
 
-    public init(database: any Database, validators: [String: Validator] = [:]) {
+    public init(database: any Database, validators: [String: Validator] = [:], permissions: PermissionsResolver? = nil) {
         self.database = database
         self.validators = validators
         self.store = CollectionStore(schema: .system("directus_settings"), database: database)
+        self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
 
     /// The public project block of `/server/info`.
@@ -32,19 +34,22 @@ public final class SettingsService: Sendable {
         })
     }
 
-    /// The settings object (`GET /settings`).
-    public func read(fields: [String]) async throws -> JSONValue {
+    /// The settings object (`GET /settings`), under the caller's read rules on `directus_settings`.
+    public func read(fields: [String], caller: Accountability) async throws -> JSONValue {
         var query = Query()
         query.fields = fields
         query.limit = 1
         query.sort = ["id"]
-        guard case .array(let rows) = try await store.readMany(query).data, let row = rows.first else { return .object([]) }
+        let access = try await guardian.readAccess(caller)
+        guard case .array(let rows) = try await store.readMany(query, accountability: caller, access: access).data, let row = rows.first else { return .object([]) }
         return row
     }
 
-    /// `PATCH /settings`: every field but `id` may change; validators see their field's value first.
-    public func update(_ payload: JSONValue) async throws {
-        guard case .object(let object, _) = payload else { throw CMSError.invalidPayload("Payload must be an object") }
+    /// `PATCH /settings`: every field but `id` may change (within the caller's rules); validators see their
+    /// field's value first.
+    public func update(_ payload: JSONValue, caller: Accountability) async throws {
+        guard case .object(let object, let keys) = payload else { throw CMSError.invalidPayload("Payload must be an object") }
+        try await guardian.rules(caller, "update", fields: keys)
         for (field, validate) in validators { if let value = object[field] { try validate(value) } }
         let writable = Set(store.schema.fields.map(\.name)).subtracting(["id"])
         let values = try store.values(payload, writable: writable)

@@ -7,6 +7,7 @@ public final class UsersService: Sendable {
     private let hasher: PasswordHasher
     /// `directus_users` through the items query path (`/users`, `/users/:id`, `/users/me`).
     public let store: CollectionStore
+    private let guardian: CollectionGuard
 
     /// Columns a user may change on their own record without further permissions.
     static let selfWritable: Set<String> = [
@@ -17,17 +18,23 @@ public final class UsersService: Sendable {
     static let jsonColumns: Set<String> = ["tags", "auth_data", "theme_light_overrides", "theme_dark_overrides"]
     static let booleanColumns: Set<String> = ["email_notifications"]
 
-    public init(database: any Database, hasher: PasswordHasher) {
+    public init(database: any Database, hasher: PasswordHasher, permissions: PermissionsResolver? = nil) {
         self.database = database
         self.hasher = hasher
         self.store = CollectionStore(schema: .system("directus_users"), database: database)
+        self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
 
-    /// Reads the caller's record with the query language. No user → 401 INVALID_CREDENTIALS, as Directus.
+    /// Reads the caller's record with the query language, under the caller's read rules on `directus_users`;
+    /// `{id}` alone when those don't reach it, as Directus. No user → 401 INVALID_CREDENTIALS.
     public func me(_ accountability: Accountability, query: Query = Query()) async throws -> JSONValue {
         guard let id = accountability.user else { throw CMSError.invalidCredentials }
-        guard let user = try await store.readOne(id, query: query) else { throw CMSError.forbidden }
-        return user
+        do {
+            if let user = try await store.readOne(id, query: query, accountability: accountability, access: try await guardian.readAccess(accountability)) {
+                return user
+            }
+        } catch let error as CMSError where error.code == "FORBIDDEN" {}
+        return .object([("id", .string(id))])
     }
 
     /// Updates the caller's own record; only `selfWritable` columns, passwords hashed, then re-read.
@@ -38,7 +45,7 @@ public final class UsersService: Sendable {
         var binds: [DatabaseValue] = []
         for key in keys {
             guard Self.selfWritable.contains(key) else {
-                throw CMSError(code: "FORBIDDEN", status: 403, message: "You don't have permission to access field \"\(key)\" in collection \"directus_users\" or it does not exist.")
+                throw CMSError.forbiddenField(key, "directus_users")
             }
             assignments.append("\(database.dialect.quote(key)) = ?")
             binds.append(try await bind(values[key] ?? .null, column: key))

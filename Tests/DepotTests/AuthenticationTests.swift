@@ -19,7 +19,8 @@ struct AuthFixture {
         var configuration = AuthConfiguration(secret: "test-secret")
         configuration.loginStallTime = 0.05
         configure(&configuration)
-        let auth = AuthenticationService(database: db, hasher: hasher, configuration: configuration, logger: TestServices.logger)
+        let auth = AuthenticationService(database: db, hasher: hasher, configuration: configuration,
+                                         permissions: PermissionsResolver(database: db), logger: TestServices.logger)
         return AuthFixture(test: test, db: db, hasher: hasher, auth: auth)
     }
 

@@ -7,19 +7,9 @@ public struct GlobalFlags: Sendable, Equatable {
 }
 
 /// Resolves the policies of a user: those attached to the user and to its role and the role's parents.
-struct AccessResolver: Sendable {
-    let database: any Database
-
+enum AccessResolver {
     /// Role tree depth limit; also stops a cycle in `parent`.
     static let maxRoleDepth = 10
-
-    func globalFlags(user: String, role: String?) async throws -> GlobalFlags {
-        try await database.read { connection in
-            let rows = try Self.policies(user: user, role: role, on: connection)
-            return GlobalFlags(admin: rows.contains { $0["admin_access"].bool == true },
-                               app: rows.contains { $0["app_access"].bool == true })
-        }
-    }
 
     /// The `directus_policies` rows (`id`, flags, `ip_access`) attached to `user` or to a role of `role`'s tree;
     /// with neither, the public policies (attached to no role and no user).

@@ -9,6 +9,8 @@ public struct PermissionRule: Sendable, Equatable {
     /// Field names; `*` = all.
     public var fields: [String]
 
+    func allows(_ field: String) -> Bool { fields.contains("*") || fields.contains(field) }
+
     /// Whether the rule reaches every item.
     public var coversAllItems: Bool {
         guard let filter else { return true }

@@ -14,14 +14,60 @@ public final class PermissionsResolver: Sendable {
         var rules: [PermissionRule]
     }
 
+    /// A user's current status and role, read per request so a suspended or deleted user's tokens stop working.
+    public struct Account: Sendable, Equatable {
+        public let status: String
+        public let role: String?
+    }
+
+    private struct Entries {
+        var generation = 0
+        var policies: [String: [Policy]] = [:]
+        var accounts: [String: (account: Account?, until: ContinuousClock.Instant)] = [:]
+    }
+
     private let database: any Database
-    private let cache = Mutex<(generation: Int, entries: [String: [Policy]])>((0, [:]))
+    private let cache = Mutex(Entries())
 
     public init(database: any Database) { self.database = database }
 
     /// Drops every resolved entry (a role, policy, access row, permission or user changed).
     public func invalidate() {
-        cache.withLock { $0 = ($0.generation + 1, [:]) }
+        cache.withLock { $0 = Entries(generation: $0.generation + 1) }
+    }
+
+    /// Writes through the API invalidate at once; this bounds how long a change made in the database directly
+    /// (or, until the cache bus exists, on another instance) goes unseen.
+    static let accountTTL: Duration = .seconds(2)
+
+    /// The user's status and role; nil when there is no such user.
+    public func account(_ user: String) async throws -> Account? {
+        let now = ContinuousClock.now
+        let (generation, cached) = cache.withLock { ($0.generation, $0.accounts[user]) }
+        if let cached, cached.until > now { return cached.account }
+        let row = try await database.query("SELECT status, role FROM directus_users WHERE id = ?", [.text(user)]).first
+        let account = row.map { Account(status: $0["status"].string ?? "", role: $0["role"].string) }
+        cache.withLock { if $0.generation == generation { $0.accounts[user] = (account, now + Self.accountTTL) } }
+        return account
+    }
+
+    /// The caller's rules for `actions` with their dynamic values (`$CURRENT_USER`, `$NOW`, …) resolved.
+    public func access(for caller: Accountability, actions: [String]) async throws -> CallerAccess {
+        let permissions = try await permissions(for: caller)
+        if permissions.admin { return .unrestricted }
+        let values = DynamicValues(accountability: caller, database: database)
+        var byAction: [String: ActionAccess] = [:]
+        for action in actions {
+            var rules: [PermissionRule] = []
+            for var rule in permissions.rules where rule.action == action {
+                if let filter = rule.filter { rule.filter = try await values.resolve(filter) }
+                if let validation = rule.validation { rule.validation = try await values.resolve(validation) }
+                if let presets = rule.presets { rule.presets = try await values.resolve(presets) }
+                rules.append(rule)
+            }
+            byAction[action] = ActionAccess(action: action, rules: rules)
+        }
+        return CallerAccess(admin: false, actions: byAction)
     }
 
     public func permissions(for caller: Accountability) async throws -> CallerPermissions {
@@ -34,10 +80,10 @@ public final class PermissionsResolver: Sendable {
 
     func policies(user: String?, role: String?) async throws -> [Policy] {
         let key = "\(user ?? "")|\(role ?? "")"
-        let (generation, cached) = cache.withLock { ($0.generation, $0.entries[key]) }
+        let (generation, cached) = cache.withLock { ($0.generation, $0.policies[key]) }
         if let cached { return cached }
         let loaded = try await database.read { connection in try Self.load(user: user, role: role, on: connection) }
-        cache.withLock { if $0.generation == generation { $0.entries[key] = loaded } }
+        cache.withLock { if $0.generation == generation { $0.policies[key] = loaded } }
         return loaded
     }
 

@@ -6,6 +6,7 @@ extension FilesService {
     /// `POST /files/import`: downloads `url` (http/https, public addresses only, bounded redirects, size and
     /// time) and stores it like an upload. Refusals are 400; an upstream that fails is 503.
     public func importFile(_ accountability: Accountability, url text: String, data: JSONValue?, http: CurlSession) async throws -> String {
+        try await guardian.rules(accountability, "create", fields: data?.objectKeys ?? [])
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty else {
             throw CMSError.invalidPayload("\"url\" must be an http or https URL")

@@ -24,6 +24,8 @@ public final class FilesService: Sendable {
     private let inspector: any ImageInspector
     private let contentRemoved: FileContentRemoved
     let configuration: FilesConfiguration
+    /// The caller's rules on `directus_files`.
+    let guardian: CollectionGuard
 
     /// Fields a caller may set on upload or PATCH; the rest are Depot's to fill.
     static let writable: Set<String> = [
@@ -32,20 +34,29 @@ public final class FilesService: Sendable {
     ]
 
     public init(database: any Database, storage: StorageLocations, inspector: any ImageInspector, configuration: FilesConfiguration,
-                contentRemoved: @escaping FileContentRemoved = { _ in }) {
+                permissions: PermissionsResolver? = nil, contentRemoved: @escaping FileContentRemoved = { _ in }) {
         self.database = database
         self.storage = storage
         self.inspector = inspector
         self.contentRemoved = contentRemoved
         self.configuration = configuration
         self.store = CollectionStore(schema: .system("directus_files"), database: database)
+        self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
+
+    /// The read rules of `caller` on `directus_files` (for `/files` reads).
+    public func readAccess(_ caller: Accountability) async throws -> ActionAccess? { try await guardian.readAccess(caller) }
 
     /// Streams one uploaded file to storage and records it; returns its id. `metadata` holds the form fields
     /// sent before the file (strings, as multipart carries them). Nothing is left behind on failure.
     public func upload(_ accountability: Accountability, metadata: [(String, String)], filename: String?,
                        declaredType: String?, body: ByteStream) async throws -> String {
-        var values = try formValues(metadata.filter { $0.0 != "storage" && $0.0 != "type" })
+        let given = metadata.filter { $0.0 != "storage" && $0.0 != "type" }
+        let rules = try await guardian.rules(accountability, "create", fields: given.map(\.0))
+        var values = try formValues(given)
+        for (key, value) in rules?.presets ?? [] where Self.writable.contains(key) && !values.contains(where: { $0.0 == key }) {
+            if let field = store.schema.field(key) { values.append((key, try FieldValues.database(value, field))) }
+        }
         let location = metadata.last { $0.0 == "storage" }?.1 ?? storage.defaultName
         let driver = try storage.driver(location)
         let id = RandomToken.uuid()
@@ -82,6 +93,7 @@ public final class FilesService: Sendable {
                         declaredType: String?, body: ByteStream) async throws {
         guard let current = try await database.query("SELECT storage, filename_disk, filename_download FROM directus_files WHERE id = ?", [.text(id)]).first,
               let location = current["storage"].string, let key = current["filename_disk"].string else { throw CMSError.forbidden }
+        try await guardian.checkReach(accountability, "update", keys: [id], fields: metadata.map(\.0))
         let driver = try storage.driver(location)
         var values = try formValues(metadata.filter { $0.0 != "storage" && $0.0 != "type" })
         let name = filename ?? current["filename_download"].string ?? key
@@ -99,6 +111,7 @@ public final class FilesService: Sendable {
 
     /// Updates metadata from a JSON object.
     public func update(_ id: String, accountability: Accountability, payload: JSONValue) async throws {
+        try await guardian.checkReach(accountability, "update", keys: [id], fields: payload.objectKeys ?? [])
         var values = try store.values(payload, writable: Self.writable)
         values += [("modified_by", accountability.user.map(DatabaseValue.text) ?? .null), ("modified_on", .timestamp(Date()))]
         let row = values
@@ -107,11 +120,12 @@ public final class FilesService: Sendable {
     }
 
     /// Deletes the rows, then each file's original and derivatives. Unknown ids → FORBIDDEN, nothing deleted.
-    public func delete(_ ids: [String]) async throws {
+    public func delete(_ ids: [String], accountability: Accountability) async throws {
         guard !ids.isEmpty else { return }
         let marks = ids.map { _ in "?" }.joined(separator: ", ")
         let rows = try await database.query("SELECT id, storage, filename_disk FROM directus_files WHERE id IN (\(marks))", ids.map(DatabaseValue.text))
         guard rows.count == Set(ids).count else { throw CMSError.forbidden }
+        try await guardian.checkReach(accountability, "delete", keys: ids)
         try await database.transaction { [store] in try store.delete(ids, on: $0) }
         for row in rows {
             guard let id = row["id"].string, let location = row["storage"].string else { continue }
@@ -120,11 +134,13 @@ public final class FilesService: Sendable {
         }
     }
 
-    /// The stored original of a file, or nil when there is no such file.
-    public func asset(_ id: String) async throws -> AssetSource? {
+    /// The stored original of a file, or nil when there is no such file; FORBIDDEN when the caller may not
+    /// read that `directus_files` row (originals and transforms alike).
+    public func asset(_ id: String, accountability: Accountability) async throws -> AssetSource? {
         guard UUID(uuidString: id) != nil,
               let row = try await database.query("SELECT storage, filename_disk, filename_download, type, focal_point_x, focal_point_y FROM directus_files WHERE id = ?", [.text(id.lowercased())]).first,
               let location = row["storage"].string, let key = row["filename_disk"].string else { return nil }
+        try await guardian.checkReach(accountability, "read", keys: [id.lowercased()])
         let focal = row["focal_point_x"].double.flatMap { x in row["focal_point_y"].double.map { (x: x, y: $0) } }
         return AssetSource(id: id.lowercased(), storage: location, driver: try storage.driver(location), key: key, type: row["type"].string,
                            filenameDownload: row["filename_download"].string ?? key, focalPoint: focal)

@@ -8,11 +8,16 @@ struct ItemWriter {
     let connection: any DatabaseConnection
     let accountability: Accountability
     let hash: (String) throws -> String
+    /// The caller's rules (`ItemWriter+Access`); unrestricted for administrators and the server's own writes.
+    var access: CallerAccess = .unrestricted
     var recorder: ActivityRecorder { ActivityRecorder(accountability: accountability) }
 
     /// Inserts one item (and its nested items); returns its primary key as text.
     func create(_ collection: CollectionSchema, _ payload: JSONValue) throws -> String {
-        guard case .object(let object, let keys) = payload else { throw CMSError.invalidPayload("An item must be an object") }
+        guard case .object(let given, let givenKeys) = payload else { throw CMSError.invalidPayload("An item must be an object") }
+        let rules = try rules("create", collection)
+        try checkFields(rules, collection, givenKeys)
+        let (object, keys) = withPresets(rules, given, givenKeys)
         var values = try columnValues(collection, object, keys, creating: true)
         let primary = collection.field(collection.primaryKey)
         if !values.contains(where: { $0.0 == collection.primaryKey }), let primary, primary.type == .uuid {
@@ -25,6 +30,7 @@ struct ItemWriter {
         let rows = try CMSError.mappingConstraints(of: collection.name) { try connection.query(sql, values.map(\.1)) }
         guard let key = rows.first?[collection.primaryKey].string else { throw CMSError.invalidPayload("The item has no primary key") }
         try writeChildren(collection, key: key, object, keys)
+        try validate(rules, collection, key)
         try recorder.record(.create, collection: collection.name, item: key, data: try current(collection, key), delta: payload, on: connection)
         return key
     }
@@ -32,6 +38,9 @@ struct ItemWriter {
     /// Updates one item; FORBIDDEN when it does not exist.
     func update(_ collection: CollectionSchema, key: String, _ payload: JSONValue) throws {
         guard case .object(let object, let keys) = payload else { throw CMSError.invalidPayload("An item must be an object") }
+        let rules = try rules("update", collection)
+        try checkFields(rules, collection, keys)
+        try checkReach(rules, collection, key)
         let values = try columnValues(collection, object, keys, creating: false).filter { $0.0 != collection.primaryKey }
         let d = connection.dialect
         let keyValue = try keyBind(collection, key)
@@ -44,12 +53,15 @@ struct ItemWriter {
         }
         guard changed > 0 else { throw CMSError.forbidden }
         try writeChildren(collection, key: key, object, keys)
+        try validate(rules, collection, key)
         try recorder.record(.update, collection: collection.name, item: key, data: try current(collection, key), delta: payload, on: connection)
     }
 
     func delete(_ collection: CollectionSchema, keys: [String]) throws {
         let d = connection.dialect
+        let rules = try rules("delete", collection)
         for key in keys {
+            try checkReach(rules, collection, key)
             let removed = try CMSError.mappingConstraints(of: collection.name) {
                 try connection.execute("DELETE FROM \(d.quote(collection.name)) WHERE \(d.quote(collection.primaryKey)) = ?", [try keyBind(collection, key)])
             }

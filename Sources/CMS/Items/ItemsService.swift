@@ -2,10 +2,12 @@ import Database
 
 /// Reads through the query language and writes through `ItemWriter`. `/items/:collection` reaches user
 /// collections only (system collections are FORBIDDEN there, as in Directus); the routes of a system collection
-/// (`/roles`, `/policies`, …) pass `system: true`.
+/// (`/roles`, `/policies`, …) pass `system: true`. Every call enforces the caller's permissions (without a
+/// resolver, as in tools and tests, nothing is restricted).
 public final class ItemsService: Sendable {
     private let database: any Database
     public let schemas: SchemaCache
+    private let permissions: PermissionsResolver?
     private let hashParameters: HashParameters
     public let limits: QueryParser.Limits
 
@@ -14,8 +16,10 @@ public final class ItemsService: Sendable {
     static let accessTables: Set<String> = ["directus_roles", "directus_policies", "directus_access", "directus_permissions", "directus_users"]
 
     public init(database: any Database, schemas: SchemaCache, hashParameters: HashParameters = HashParameters(),
-                limits: QueryParser.Limits = QueryParser.Limits(), accessChanged: @escaping @Sendable () -> Void = {}) {
+                limits: QueryParser.Limits = QueryParser.Limits(), permissions: PermissionsResolver? = nil,
+                accessChanged: @escaping @Sendable () -> Void = {}) {
         self.database = database
+        self.permissions = permissions
         self.schemas = schemas
         self.hashParameters = hashParameters
         self.limits = limits
@@ -29,24 +33,31 @@ public final class ItemsService: Sendable {
         return CollectionStore(schema: collection, database: database, snapshot: snapshot)
     }
 
+    /// What `accountability` may do for `actions`, resolved for this request.
+    public func access(_ accountability: Accountability, _ actions: [String]) async throws -> CallerAccess {
+        try await permissions?.access(for: accountability, actions: actions) ?? .unrestricted
+    }
+
     public func readMany(_ collection: String, query: Query, accountability: Accountability, system: Bool = false) async throws -> (data: JSONValue, meta: JSONValue?) {
         let store = try await store(collection, system: system)
+        let rules = try await access(accountability, ["read"]).action("read")
         var query = query
         if store.schema.singleton {
             query.limit = 1
-            guard case .array(let rows) = try await store.readMany(query, accountability: accountability).data else { return (.null, nil) }
+            guard case .array(let rows) = try await store.readMany(query, accountability: accountability, access: rules).data else { return (.null, nil) }
             return (rows.first ?? .null, nil)
         }
-        return try await store.readMany(query, accountability: accountability)
+        return try await store.readMany(query, accountability: accountability, access: rules)
     }
 
-    public func readOne(_ collection: String, key: String, query: Query, system: Bool = false) async throws -> JSONValue {
-        guard let item = try await store(collection, system: system).readOne(key, query: query) else { throw CMSError.forbidden }
+    public func readOne(_ collection: String, key: String, query: Query, accountability: Accountability, system: Bool = false) async throws -> JSONValue {
+        guard let item = try await readMany(collection, keys: [key], query: query, accountability: accountability, system: system).first else { throw CMSError.forbidden }
         return item
     }
 
-    public func readMany(_ collection: String, keys: [String], query: Query, system: Bool = false) async throws -> [JSONValue] {
-        try await store(collection, system: system).readMany(byKeys: keys, query: query)
+    public func readMany(_ collection: String, keys: [String], query: Query, accountability: Accountability, system: Bool = false) async throws -> [JSONValue] {
+        let rules = try await access(accountability, ["read"]).action("read")
+        return try await store(collection, system: system).readMany(byKeys: keys, query: query, accountability: accountability, access: rules)
     }
 
     /// Creates items (one payload object each, nested relations included); returns their keys.
@@ -88,22 +99,36 @@ public final class ItemsService: Sendable {
         try await write(store, accountability) { writer in try writer.delete(store.schema, keys: keys) }
     }
 
-    /// The keys of the items `query` matches (for batch update/delete by query).
-    public func keys(_ collection: String, matching query: Query, accountability: Accountability, system: Bool = false) async throws -> [String] {
+    /// The keys of the items `query` matches among those the caller may read and may `action` (batch update or
+    /// delete by query: items outside the action's rules are skipped, as in Directus).
+    public func keys(_ collection: String, matching query: Query, for action: String, accountability: Accountability, system: Bool = false) async throws -> [String] {
         let store = try await store(collection, system: system)
+        let access = try await access(accountability, ["read", action])
         var query = query
         query.fields = [store.schema.primaryKey]
         query.meta = []
-        guard case .array(let rows) = try await readMany(collection, query: query, accountability: accountability, system: system).data else { return [] }
+        var within: JSONValue?
+        if let rules = access.action(action) {
+            guard let onCollection = rules.collection(collection) else { throw CMSError.forbidden }
+            within = onCollection.itemFilter
+        }
+        guard case .array(let rows) = try await store.readMany(query, accountability: accountability, access: access.action("read"), within: within).data else { return [] }
         return rows.compactMap { $0[store.schema.primaryKey].flatMap(CollectionStore.keyText) }
     }
 
     private func write<T: Sendable>(_ store: CollectionStore, _ accountability: Accountability,
                                     _ body: @escaping @Sendable (ItemWriter) throws -> T) async throws -> T {
         let snapshot = store.snapshot, parameters = hashParameters
+        let access = try await access(accountability, ["create", "update", "delete"])
+        let guarded = AdministratorCount.guardedTables.contains(store.schema.name)
         let result = try await database.transaction { connection in
-            try body(ItemWriter(snapshot: snapshot, connection: connection, accountability: accountability,
-                                hash: { try PasswordHasher.hashNow($0, parameters) }))
+            let before = guarded ? try AdministratorCount.active(on: connection) : 0
+            let result = try body(ItemWriter(snapshot: snapshot, connection: connection, accountability: accountability,
+                                             hash: { try PasswordHasher.hashNow($0, parameters) }, access: access))
+            if before > 0, try AdministratorCount.active(on: connection) == 0 {
+                throw CMSError.unprocessable("At least one active administrator must remain")
+            }
+            return result
         }
         if Self.accessTables.contains(store.schema.name) { accessChanged() }
         return result

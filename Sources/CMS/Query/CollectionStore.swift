@@ -15,15 +15,17 @@ public struct CollectionStore: Sendable {
     }
 
     /// Rows matching `query`, plus `meta` when asked for. With `accountability`, the dynamic values of the
-    /// filter and of deep filters (`$CURRENT_USER`, `$NOW`, …) are resolved for that caller first.
-    public func readMany(_ query: Query, accountability: Accountability? = nil) async throws -> (data: JSONValue, meta: JSONValue?) {
+    /// filter and of deep filters (`$CURRENT_USER`, `$NOW`, …) are resolved for that caller first; with `access`,
+    /// only what its read rules allow is read; `within` narrows the rows further (an action's item filter).
+    public func readMany(_ query: Query, accountability: Accountability? = nil, access: ActionAccess? = nil,
+                         within: JSONValue? = nil) async throws -> (data: JSONValue, meta: JSONValue?) {
         var query = query
         if let accountability {
             let values = DynamicValues(accountability: accountability, database: database)
             if let filter = query.filter { query.filter = try await values.resolve(filter) }
             if let deep = query.deep { query.deep = try await values.resolve(deep) }
         }
-        let plan = try QueryCompiler(snapshot: snapshot).compile(query, collection: schema)
+        let plan = try QueryCompiler(snapshot: snapshot, access: access, within: within).compile(query, collection: schema)
         return try await database.read { connection in
             let runner = QueryRunner(connection: connection)
             let data = JSONValue.array(try runner.items(plan))
@@ -35,12 +37,13 @@ public struct CollectionStore: Sendable {
     }
 
     /// One row by primary key with `query`'s fields and deep, or nil.
-    public func readOne(_ key: String, query: Query = Query()) async throws -> JSONValue? {
-        try await readMany(byKeys: [key], query: query).first
+    public func readOne(_ key: String, query: Query = Query(), accountability: Accountability? = nil, access: ActionAccess? = nil) async throws -> JSONValue? {
+        try await readMany(byKeys: [key], query: query, accountability: accountability, access: access).first
     }
 
-    /// The rows with these primary keys, in the order of `keys` (missing ones left out).
-    public func readMany(byKeys keys: [String], query: Query = Query()) async throws -> [JSONValue] {
+    /// The rows with these primary keys, in the order of `keys` (missing ones and those `access` hides left out).
+    public func readMany(byKeys keys: [String], query: Query = Query(), accountability: Accountability? = nil,
+                         access: ActionAccess? = nil) async throws -> [JSONValue] {
         // A key that can't be one of this collection's (`abc` for an integer key) matches nothing, as an
         // unknown key: the caller answers FORBIDDEN, never a query error that tells the key's type.
         let keys = keys.filter { key in
@@ -57,7 +60,7 @@ public struct CollectionStore: Sendable {
         if !wanted.contains("*"), !wanted.contains(schema.primaryKey) { wanted.append(schema.primaryKey) }
         byKeys.fields = wanted
         byKeys.filter = .object([(schema.primaryKey, .object([("_in", .array(keys.map(JSONValue.string)))]))])
-        guard case .array(let rows) = try await readMany(byKeys).data else { return [] }
+        guard case .array(let rows) = try await readMany(byKeys, accountability: accountability, access: access).data else { return [] }
         var byKey: [String: JSONValue] = [:]
         for row in rows {
             guard let key = row[schema.primaryKey].flatMap(Self.keyText) else { continue }
@@ -89,7 +92,7 @@ public struct CollectionStore: Sendable {
         var out: [(String, DatabaseValue)] = []
         for key in keys {
             guard writable.contains(key), let field = schema.field(key) else {
-                throw CMSError(code: "FORBIDDEN", status: 403, message: "You don't have permission to access field \"\(key)\" in collection \"\(schema.name)\" or it does not exist.")
+                throw CMSError.forbiddenField(key, schema.name)
             }
             out.append((key, try FieldValues.database(object[key]!, field)))
         }

@@ -6,7 +6,8 @@ extension SchemaService {
     typealias ForeignKey = (table: String, column: String, onDelete: String)
 
     /// Records a relation and, unless `schema` is null, adds its foreign key constraint.
-    public func createRelation(_ payload: JSONValue) async throws {
+    public func createRelation(_ payload: JSONValue, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         guard let collection = payload["collection"]?.stringValue, let field = payload["field"]?.stringValue else {
             throw CMSError.invalidPayload("\"collection\" and \"field\" are required")
         }
@@ -38,7 +39,8 @@ extension SchemaService {
 
     /// Changes a relation's metadata (`one_field`, `junction_field`, `sort_field`, `one_deselect_action`) and its
     /// constraint's `schema.on_delete`.
-    public func updateRelation(_ collection: String, _ field: String, _ payload: JSONValue) async throws {
+    public func updateRelation(_ collection: String, _ field: String, _ payload: JSONValue, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         let snapshot = try await cache.snapshot()
         guard let relation = snapshot.relation(collection, field), let many = snapshot.collection(collection) else { throw CMSError.forbidden }
         guard case .object = payload else { throw CMSError.invalidPayload("Payload must be an object") }
@@ -75,7 +77,8 @@ extension SchemaService {
     }
 
     /// Removes the relation's row and its foreign key constraint; the column and its values stay.
-    public func deleteRelation(_ collection: String, _ field: String) async throws {
+    public func deleteRelation(_ collection: String, _ field: String, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         let snapshot = try await cache.snapshot()
         guard let relation = snapshot.relation(collection, field), let many = snapshot.collection(collection) else { throw CMSError.forbidden }
         let change = try ForeignKeyChange(many, field: field, to: nil, existing: relation, snapshot: snapshot, dialect: database.dialect)

@@ -1,50 +1,85 @@
 import Database
 
 /// `/collections`, `/fields`, `/relations`: tables, columns and foreign keys, with Directus's metadata rows, each
-/// change in one transaction; the schema snapshot is rebuilt afterwards.
+/// change in one transaction; the schema snapshot is rebuilt afterwards. Changes are for administrators; others
+/// read only the collections (and fields) their rules name.
 public final class SchemaService: Sendable {
     public let database: any Database
     public let cache: SchemaCache
+    private let permissions: PermissionsResolver?
 
-    public init(database: any Database, cache: SchemaCache) {
+    public init(database: any Database, cache: SchemaCache, permissions: PermissionsResolver? = nil) {
         self.database = database
         self.cache = cache
+        self.permissions = permissions
     }
 
     // MARK: reads
 
-    public func collections() async throws -> [JSONValue] {
+    public func collections(caller: Accountability) async throws -> [JSONValue] {
         let snapshot = try await cache.snapshot()
-        return snapshot.names.map { SchemaJSON.collection(snapshot.collections[$0]!) }
+        let visible = try await visibleFields(caller)
+        return snapshot.names.filter { visible?[$0] != nil || visible == nil }.map { SchemaJSON.collection(snapshot.collections[$0]!) }
     }
 
-    public func collection(_ name: String) async throws -> JSONValue {
-        SchemaJSON.collection(try await cache.collection(name))
+    public func collection(_ name: String, caller: Accountability) async throws -> JSONValue {
+        let visible = try await visibleFields(caller)
+        guard visible == nil || visible?[name] != nil else { throw CMSError.forbidden }
+        return SchemaJSON.collection(try await cache.collection(name))
     }
 
-    public func fields(_ collection: String? = nil) async throws -> [JSONValue] {
+    public func fields(_ collection: String? = nil, caller: Accountability) async throws -> [JSONValue] {
         let snapshot = try await cache.snapshot()
+        let visible = try await visibleFields(caller)
         let names = try collection.map { name throws(CMSError) in
-            guard snapshot.collection(name) != nil else { throw CMSError.forbidden }
+            guard snapshot.collection(name) != nil, visible == nil || visible?[name] != nil else { throw CMSError.forbidden }
             return [name]
-        } ?? snapshot.names
-        return names.flatMap { name in snapshot.collections[name]!.fields.map { SchemaJSON.field($0, collection: snapshot.collections[name]!) } }
+        } ?? snapshot.names.filter { visible == nil || visible?[$0] != nil }
+        return names.flatMap { name in
+            snapshot.collections[name]!.fields.filter { Self.shows($0.name, visible?[name]) }.map { SchemaJSON.field($0, collection: snapshot.collections[name]!) }
+        }
     }
 
-    public func field(_ collection: String, _ field: String) async throws -> JSONValue {
+    public func field(_ collection: String, _ field: String, caller: Accountability) async throws -> JSONValue {
         let schema = try await cache.collection(collection)
-        guard let found = schema.field(field) else { throw CMSError.forbidden }
+        let visible = try await visibleFields(caller)
+        guard let found = schema.field(field), visible == nil || Self.shows(field, visible?[collection] ?? []) else { throw CMSError.forbidden }
         return SchemaJSON.field(found, collection: schema)
     }
 
-    public func relations(_ collection: String? = nil) async throws -> [JSONValue] {
-        try await cache.snapshot().relations.filter { collection == nil || $0.collection == collection }.map(SchemaJSON.relation)
+    public func relations(_ collection: String? = nil, caller: Accountability) async throws -> [JSONValue] {
+        let visible = try await visibleFields(caller)
+        return try await cache.snapshot().relations
+            .filter { (collection == nil || $0.collection == collection) && (visible == nil || visible?[$0.collection] != nil) }
+            .map(SchemaJSON.relation)
+    }
+
+    /// Per collection, the fields any of the caller's rules name; nil = everything (administrators).
+    private func visibleFields(_ caller: Accountability) async throws -> [String: Set<String>]? {
+        guard let permissions, !caller.admin else { return nil }
+        let resolved = try await permissions.permissions(for: caller)
+        if resolved.admin { return nil }
+        var out: [String: Set<String>] = [:]
+        for rule in resolved.rules { out[rule.collection, default: []].formUnion(rule.fields) }
+        return out
+    }
+
+    private static func shows(_ field: String, _ allowed: Set<String>?) -> Bool {
+        guard let allowed else { return true }
+        return allowed.contains("*") || allowed.contains(field)
+    }
+
+    /// Schema changes are for administrators only.
+    func requireAdmin(_ caller: Accountability) async throws {
+        guard !caller.admin, let permissions else { return }
+        guard try await permissions.permissions(for: caller).admin else { throw CMSError.forbidden }
     }
 
     // MARK: changes
 
     /// Creates the table (a primary key `id` is added when no field is one) and the metadata rows.
-    public func createCollection(_ payload: JSONValue) async throws {
+    public func createCollection(_ payload: JSONValue, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         guard let name = payload["collection"]?.stringValue, SchemaNames.valid(name) else {
             throw CMSError.invalidPayload("\"collection\" must be a name of letters, digits and underscores")
         }
@@ -75,14 +110,16 @@ public final class SchemaService: Sendable {
         cache.invalidate()
     }
 
-    public func updateCollection(_ name: String, _ payload: JSONValue) async throws {
+    public func updateCollection(_ name: String, _ payload: JSONValue, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         _ = try await cache.collection(name)
         let meta = payload["meta"] ?? .object([])
         try await database.transaction { connection in try MetadataWriter.upsertCollection(name, meta: meta, on: connection) }
         cache.invalidate()
     }
 
-    public func deleteCollection(_ name: String) async throws {
+    public func deleteCollection(_ name: String, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         let collection = try await cache.collection(name)
         guard !collection.isSystem else { throw CMSError.forbidden }
         try await database.transaction { connection in
@@ -96,7 +133,8 @@ public final class SchemaService: Sendable {
         cache.invalidate()
     }
 
-    public func createField(_ collection: String, _ payload: JSONValue) async throws {
+    public func createField(_ collection: String, _ payload: JSONValue, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         let schema = try await cache.collection(collection)
         guard !schema.isSystem, schema.hasTable || payload["type"]?.stringValue == "alias" else { throw CMSError.forbidden }
         let definition = try FieldDefinition(payload)
@@ -118,7 +156,8 @@ public final class SchemaService: Sendable {
 
     /// Changes a field's type, length, nullability, default, uniqueness or metadata, keeping its values
     /// (converted to the new type; values that don't convert are INVALID_PAYLOAD and nothing changes).
-    public func updateField(_ collection: String, _ field: String, _ payload: JSONValue) async throws {
+    public func updateField(_ collection: String, _ field: String, _ payload: JSONValue, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         let snapshot = try await cache.snapshot()
         guard let schema = snapshot.collection(collection), !schema.isSystem, let current = schema.field(field) else { throw CMSError.forbidden }
         guard case .object = payload else { throw CMSError.invalidPayload("Payload must be an object") }
@@ -159,7 +198,8 @@ public final class SchemaService: Sendable {
         cache.invalidate()
     }
 
-    public func deleteField(_ collection: String, _ field: String) async throws {
+    public func deleteField(_ collection: String, _ field: String, caller: Accountability) async throws {
+        try await requireAdmin(caller)
         let schema = try await cache.collection(collection)
         guard !schema.isSystem, let found = schema.field(field), !found.isPrimaryKey else { throw CMSError.forbidden }
         let snapshot = try await cache.snapshot()

@@ -14,7 +14,6 @@ public enum DepotServer {
         router.add(middleware: DepotCORSMiddleware(configuration: configuration.cors))
         router.add(middleware: ErrorMiddleware(logger: logger))
         router.add(middleware: AuthenticationMiddleware(authentication: services.authentication, sessionCookie: configuration.cookies.sessionName))
-        router.add(middleware: AdminGateMiddleware())
 
         let health = HealthCheck(database: services.database, databaseClient: configuration.database.client,
                                  storage: services.storage, redis: services.redis, transformer: services.transformer,
@@ -37,7 +36,8 @@ public enum DepotServer {
                               ("/access", "directus_access"), ("/permissions", "directus_permissions")] {
             ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize, systemCollection: (path, table)).register(on: router)
         }
-        SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        let items = services.items
+        SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize) { try await items.access($0, ["read"]).action("read") }.register(on: router)
         SettingsController(settings: services.settings, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         return router
     }

@@ -60,24 +60,26 @@ public final class DepotServices: Sendable {
         self.configuration = configuration
         self.database = database
         self.hasher = hasher
-        self.authentication = AuthenticationService(database: database, hasher: hasher, configuration: configuration.auth, logger: logger)
-        self.users = UsersService(database: database, hasher: hasher)
-        self.settings = SettingsService(database: database, validators: AssetSettingsValidation.validators(configuration.assets))
+        let permissions = PermissionsResolver(database: database)
+        self.permissions = permissions
+        self.authentication = AuthenticationService(database: database, hasher: hasher, configuration: configuration.auth,
+                                                    permissions: permissions, logger: logger)
+        self.users = UsersService(database: database, hasher: hasher, permissions: permissions)
+        self.settings = SettingsService(database: database, validators: AssetSettingsValidation.validators(configuration.assets),
+                                        permissions: permissions)
         self.storage = storage
         let transformer = AssetTransformer(configuration: configuration.assets, database: database, logger: logger)
         self.transformer = transformer
         self.files = FilesService(database: database, storage: storage, inspector: VipsImageInspector(vips: vips),
-                                  configuration: configuration.files) { id in
+                                  configuration: configuration.files, permissions: permissions) { id in
             try await transformer.removeDerivatives(fileID: id, driver: storage.driver)
         }
-        self.folders = FoldersService(database: database)
+        self.folders = FoldersService(database: database, permissions: permissions)
         let schemas = SchemaCache(database: database)
-        self.schema = SchemaService(database: database, cache: schemas)
-        let permissions = PermissionsResolver(database: database)
-        self.permissions = permissions
+        self.schema = SchemaService(database: database, cache: schemas, permissions: permissions)
         self.items = ItemsService(database: database, schemas: schemas, hashParameters: configuration.hash,
                                   limits: QueryParser.Limits(defaultLimit: configuration.queryLimitDefault, maxLimit: configuration.queryLimitMax),
-                                  accessChanged: { permissions.invalidate() })
+                                  permissions: permissions, accessChanged: { permissions.invalidate() })
         self.redis = redis
         self.vips = vips
         self.curlVersion = curlVersion

@@ -81,6 +81,8 @@ public struct DepotConfiguration: Sendable {
         auth.refreshTokenTTL = try env.duration("REFRESH_TOKEN_TTL", default: auth.refreshTokenTTL)
         auth.sessionCookieTTL = try env.duration("SESSION_COOKIE_TTL", default: auth.sessionCookieTTL)
         auth.loginStallTime = try env.duration("LOGIN_STALL_TIME", default: auth.loginStallTime)
+        auth.loginFailuresPerAddress = try env.int("AUTH_LOGIN_IP_ATTEMPTS", default: auth.loginFailuresPerAddress, range: 0...1_000_000)
+        auth.loginFailureWindow = try env.duration("AUTH_LOGIN_IP_DURATION", default: auth.loginFailureWindow)
         guard auth.accessTokenTTL >= 1 else { throw ConfigurationError("ACCESS_TOKEN_TTL", "must be at least 1s") }
         hash.memoryCost = UInt32(try env.int("HASH_MEMORY_COST", default: Int(hash.memoryCost), range: 8...4_194_304))
         hash.timeCost = UInt32(try env.int("HASH_TIME_COST", default: Int(hash.timeCost), range: 1...100))

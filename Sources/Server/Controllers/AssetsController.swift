@@ -23,7 +23,7 @@ struct AssetsController {
 
     func serve(_ request: Request, _ context: DepotRequestContext, includeBody: Bool) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let source = try await files.asset(id) else { throw CMSError.forbidden }
+        guard let source = try await files.asset(id, accountability: context.accountability) else { throw CMSError.forbidden }
         let query = request.queryParameters
         let reply = Reply(request: request, includeBody: includeBody, download: query["download"] != nil,
                           anonymous: context.accountability.user == nil, filename: source.filenameDownload)

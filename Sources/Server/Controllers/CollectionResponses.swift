@@ -33,9 +33,11 @@ extension Request {
     }
 }
 
-/// The read side shared by collection routes: list with query + meta, and one item by key.
+/// The read side shared by collection routes: list with query + meta, and one item by key, under the caller's
+/// read rules.
 struct CollectionReads {
     let store: CollectionStore
+    let readAccess: @Sendable (Accountability) async throws -> ActionAccess?
 
     func list(_ request: Request, _ context: DepotRequestContext) async throws -> Response {
         try await list(try request.query(), context)
@@ -47,17 +49,31 @@ struct CollectionReads {
     }
 
     private func list(_ query: Query, _ context: DepotRequestContext) async throws -> Response {
-        let (data, meta) = try await store.readMany(query, accountability: context.accountability)
+        let (data, meta) = try await store.readMany(query, accountability: context.accountability, access: try await readAccess(context.accountability))
         return try ListResponse.make(store.schema.name, data: data, meta: meta, query: query)
     }
 
-    func one(_ key: String, _ request: Request) async throws -> Response {
-        JSONResponse.data(try await item(key, request))
+    func one(_ key: String, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
+        JSONResponse.data(try await item(key, request, context))
     }
 
-    func item(_ key: String, _ request: Request) async throws -> JSONValue {
+    func item(_ key: String, _ request: Request, _ context: DepotRequestContext) async throws -> JSONValue {
         // An unknown key is FORBIDDEN, as in Directus: existence is never revealed.
-        guard let item = try await store.readOne(key, query: try request.query()) else { throw CMSError.forbidden }
+        guard let item = try await store.readOne(key, query: try request.query(), accountability: context.accountability,
+                                                 access: try await readAccess(context.accountability)) else { throw CMSError.forbidden }
         return item
+    }
+
+    /// Written items re-read for the answer; 204 when the caller may not read them, as Directus.
+    func written(_ keys: [String], single: Bool, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
+        var rows: [JSONValue] = []
+        do {
+            for key in keys { if let row = try await store.readOne(key, query: try request.query(), accountability: context.accountability,
+                                                                   access: try await readAccess(context.accountability)) { rows.append(row) } }
+        } catch let error as CMSError where error.code == "FORBIDDEN" {
+            return JSONResponse.noContent
+        }
+        if single { return rows.first.map { JSONResponse.data($0) } ?? JSONResponse.noContent }
+        return JSONResponse.data(.array(rows))
     }
 }

@@ -9,9 +9,9 @@ struct FilesController {
     let maxPayloadSize: Int
 
     func register(on router: Router<DepotRequestContext>) {
-        let reads = CollectionReads(store: files.store)
+        let reads = CollectionReads(store: files.store) { [files] in try await files.readAccess($0) }
         router.get("/files") { request, context in try await reads.list(request, context) }
-        router.get("/files/:id") { request, context in try await reads.one(try context.parameters.require("id"), request) }
+        router.get("/files/:id") { request, context in try await reads.one(try context.parameters.require("id"), request, context) }
         router.post("/files") { request, context in
             guard let form = MultipartFormReader(request) else { throw Self.notMultipart }
             var ids: [String] = []
@@ -20,14 +20,13 @@ struct FilesController {
                                                   declaredType: part.contentType, body: form.partStream()))
             }
             guard !ids.isEmpty else { throw CMSError.invalidPayload("No file was uploaded") }
-            let items = try await ids.asyncMap { try await reads.item($0, request) }
-            return JSONResponse.data(items.count == 1 ? items[0] : .array(items))
+            return try await reads.written(ids, single: ids.count == 1, request, context)
         }
         router.post("/files/import") { request, context in
             let payload = try await request.jsonBody(limit: maxPayloadSize)
             guard let url = payload["url"]?.stringValue else { throw CMSError.invalidPayload("\"url\" is required") }
             let id = try await files.importFile(context.accountability, url: url, data: payload["data"], http: http)
-            return JSONResponse.data(try await reads.item(id, request))
+            return try await reads.written([id], single: true, request, context)
         }
         router.patch("/files/:id") { request, context in
             let id = try context.parameters.require("id")
@@ -40,14 +39,14 @@ struct FilesController {
             } else {
                 try await files.update(id, accountability: context.accountability, payload: try await request.jsonBody(limit: maxPayloadSize))
             }
-            return try await reads.one(id, request)
+            return try await reads.written([id], single: true, request, context)
         }
         router.delete("/files/:id") { _, context in
-            try await files.delete([try context.parameters.require("id")])
+            try await files.delete([try context.parameters.require("id")], accountability: context.accountability)
             return JSONResponse.noContent
         }
-        router.delete("/files") { request, _ in
-            try await files.delete(try await request.deleteKeys(limit: maxPayloadSize))
+        router.delete("/files") { request, context in
+            try await files.delete(try await request.deleteKeys(limit: maxPayloadSize), accountability: context.accountability)
             return JSONResponse.noContent
         }
     }

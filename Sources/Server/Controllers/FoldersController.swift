@@ -7,29 +7,26 @@ struct FoldersController {
     let maxPayloadSize: Int
 
     func register(on router: Router<DepotRequestContext>) {
-        let reads = CollectionReads(store: folders.store)
+        let reads = CollectionReads(store: folders.store) { [folders] in try await folders.readAccess($0) }
         router.get("/folders") { request, context in try await reads.list(request, context) }
-        router.get("/folders/:id") { request, context in try await reads.one(try context.parameters.require("id"), request) }
-        router.post("/folders") { request, _ in
+        router.get("/folders/:id") { request, context in try await reads.one(try context.parameters.require("id"), request, context) }
+        router.post("/folders") { request, context in
             let payload = try await request.jsonBody(limit: maxPayloadSize)
-            if case .array(let items) = payload {
-                var created: [JSONValue] = []
-                for item in items { created.append(try await reads.item(try await folders.create(item), request)) }
-                return JSONResponse.data(.array(created))
-            }
-            return JSONResponse.data(try await reads.item(try await folders.create(payload), request))
+            var ids: [String] = []
+            for item in payload.arrayItems ?? [payload] { ids.append(try await folders.create(item, accountability: context.accountability)) }
+            return try await reads.written(ids, single: payload.arrayItems == nil, request, context)
         }
         router.patch("/folders/:id") { request, context in
             let id = try context.parameters.require("id")
-            try await folders.update(id, try await request.jsonBody(limit: maxPayloadSize))
-            return try await reads.one(id, request)
+            try await folders.update(id, try await request.jsonBody(limit: maxPayloadSize), accountability: context.accountability)
+            return try await reads.written([id], single: true, request, context)
         }
         router.delete("/folders/:id") { _, context in
-            try await folders.delete([try context.parameters.require("id")])
+            try await folders.delete([try context.parameters.require("id")], accountability: context.accountability)
             return JSONResponse.noContent
         }
-        router.delete("/folders") { request, _ in
-            try await folders.delete(try await request.deleteKeys(limit: maxPayloadSize))
+        router.delete("/folders") { request, context in
+            try await folders.delete(try await request.deleteKeys(limit: maxPayloadSize), accountability: context.accountability)
             return JSONResponse.noContent
         }
     }

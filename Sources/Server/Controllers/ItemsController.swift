@@ -26,20 +26,20 @@ struct ItemsController {
             let collection = try collection(context)
             let query = try QueryParser.parse(object: body["query"] ?? .object([]), limits: items.limits)
             if case .array(let keys)? = body["keys"] {
-                return JSONResponse.data(.array(try await items.readMany(collection, keys: keys.compactMap(CollectionStore.keyText), query: query, system: system)))
+                return JSONResponse.data(.array(try await items.readMany(collection, keys: keys.compactMap(CollectionStore.keyText), query: query, accountability: context.accountability, system: system)))
             }
             return try await list(collection, query, context)
         }
         router.get(RouterPath(base + "/:id")) { request, context in
             JSONResponse.data(try await items.readOne(try collection(context), key: try context.parameters.require("id"),
-                                                      query: try request.query(items.limits), system: system))
+                                                      query: try request.query(items.limits), accountability: context.accountability, system: system))
         }
         router.post(RouterPath(base)) { request, context in
             let collection = try collection(context)
             let payload = try await request.jsonBody(limit: maxPayloadSize)
             if try await items.store(collection, system: system).schema.singleton { throw CMSError(code: "ROUTE_NOT_FOUND", status: 404, message: "Route doesn't exist.") }
             let keys = try await items.create(collection, payload.arrayItems ?? [payload], accountability: context.accountability, system: system)
-            return try await answer(collection, keys, single: payload.arrayItems == nil, request)
+            return try await answer(collection, keys, single: payload.arrayItems == nil, request, context)
         }
         router.patch(RouterPath(base)) { request, context in
             let collection = try collection(context)
@@ -53,15 +53,15 @@ struct ItemsController {
                 keys = try await items.updateBatch(collection, array, accountability: context.accountability, system: system)
             } else {
                 guard let data = payload["data"], case .object = data else { throw CMSError.invalidPayload("\"data\" must be an object") }
-                keys = try await batchKeys(collection, payload, context)
+                keys = try await batchKeys(collection, payload, for: "update", context)
                 try await items.update(collection, keys: keys, data, accountability: context.accountability, system: system)
             }
-            return try await answer(collection, keys, single: false, request)
+            return try await answer(collection, keys, single: false, request, context)
         }
         router.patch(RouterPath(base + "/:id")) { request, context in
             let collection = try collection(context), id = try context.parameters.require("id")
             try await items.update(collection, keys: [id], try await request.jsonBody(limit: maxPayloadSize), accountability: context.accountability, system: system)
-            return try await answer(collection, [id], single: true, request)
+            return try await answer(collection, [id], single: true, request, context)
         }
         router.delete(RouterPath(base + "/:id")) { _, context in
             try await items.delete(try collection(context), keys: [try context.parameters.require("id")],
@@ -72,7 +72,7 @@ struct ItemsController {
             let collection = try collection(context)
             let payload = try await request.jsonBody(limit: maxPayloadSize)
             var keys = payload.arrayItems?.compactMap(CollectionStore.keyText) ?? []
-            if payload.arrayItems == nil { keys = try await batchKeys(collection, payload, context) }
+            if payload.arrayItems == nil { keys = try await batchKeys(collection, payload, for: "delete", context) }
             try await items.delete(collection, keys: keys, accountability: context.accountability, system: system)
             return JSONResponse.noContent
         }
@@ -84,19 +84,25 @@ struct ItemsController {
     }
 
     /// `{"keys": […]}` or `{"query": {…}}`, exactly one of them.
-    private func batchKeys(_ collection: String, _ payload: JSONValue, _ context: DepotRequestContext) async throws -> [String] {
+    private func batchKeys(_ collection: String, _ payload: JSONValue, for action: String, _ context: DepotRequestContext) async throws -> [String] {
         switch (payload["keys"], payload["query"]) {
         case (.array(let keys)?, nil): return keys.compactMap(CollectionStore.keyText)
         case (nil, let query?):
-            return try await items.keys(collection, matching: try QueryParser.parse(object: query, limits: items.limits), accountability: context.accountability,
-                                        system: system)
+            return try await items.keys(collection, matching: try QueryParser.parse(object: query, limits: items.limits), for: action,
+                                        accountability: context.accountability, system: system)
         default: throw CMSError.invalidPayload("Give either \"keys\" or \"query\"")
         }
     }
 
-    /// The written items re-read with the request's query.
-    private func answer(_ collection: String, _ keys: [String], single: Bool, _ request: Request) async throws -> Response {
-        let rows = try await items.readMany(collection, keys: keys, query: try request.query(items.limits), system: system)
-        return JSONResponse.data(single ? (rows.first ?? .null) : .array(rows))
+    /// The written items re-read with the request's query; 204 when the caller may not read them, as Directus.
+    private func answer(_ collection: String, _ keys: [String], single: Bool, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
+        let rows: [JSONValue]
+        do {
+            rows = try await items.readMany(collection, keys: keys, query: try request.query(items.limits), accountability: context.accountability, system: system)
+        } catch let error as CMSError where error.code == "FORBIDDEN" {
+            return JSONResponse.noContent
+        }
+        if single, rows.isEmpty { return JSONResponse.noContent }
+        return JSONResponse.data(single ? rows[0] : .array(rows))
     }
 }

@@ -1,18 +1,22 @@
 import CMS
 import Hummingbird
 
-/// `GET /settings`, `PATCH /settings` (admins; the gate in front says who).
+/// `GET /settings`, `PATCH /settings` (the service applies the caller's rules).
 struct SettingsController {
     let settings: SettingsService
     let maxPayloadSize: Int
 
     func register(on router: Router<DepotRequestContext>) {
-        router.get("/settings") { request, _ in
-            JSONResponse.data(try await settings.read(fields: try request.query().fields ?? ["*"]))
+        router.get("/settings") { request, context in
+            JSONResponse.data(try await settings.read(fields: try request.query().fields ?? ["*"], caller: context.accountability))
         }
-        router.patch("/settings") { request, _ in
-            try await settings.update(try await request.jsonBody(limit: maxPayloadSize))
-            return JSONResponse.data(try await settings.read(fields: ["*"]))
+        router.patch("/settings") { request, context in
+            try await settings.update(try await request.jsonBody(limit: maxPayloadSize), caller: context.accountability)
+            do {
+                return JSONResponse.data(try await settings.read(fields: ["*"], caller: context.accountability))
+            } catch let error as CMSError where error.code == "FORBIDDEN" {
+                return JSONResponse.noContent
+            }
         }
     }
 }

@@ -10,12 +10,15 @@ enum AggregateCompiler {
         for name in query.groupBy {
             let column = scope.aliases.column()
             if let function = try FunctionField.parse(name, collection: collection, snapshot: scope.snapshot) {
+                try scope.check(function.field, of: collection)
                 let expression = try function.expression(alias: root, scope: &scope)
                 scope.select.groupBy.append(expression)
                 scope.select.columns.append((expression, column))
                 outputs.append(AggregateOutput(column: column, function: nil, field: function.outputName, schema: function.resultField))
             } else {
                 guard let field = collection.field(name), field.hasColumn else { throw FilterCompiler.unknownField(name, collection) }
+                try scope.check(name, of: collection)
+                try Self.refuseSecret(field)
                 scope.select.groupBy.append(.column(table: root, name: name))
                 scope.select.columns.append((.column(table: root, name: name), column))
                 outputs.append(AggregateOutput(column: column, function: nil, field: name, schema: field))
@@ -38,6 +41,8 @@ enum AggregateCompiler {
                     continue
                 }
                 guard let field = collection.field(name), field.hasColumn else { throw FilterCompiler.unknownField(name, collection) }
+                try scope.check(name, of: collection)
+                try Self.refuseSecret(field)
                 let target = SQLExpression.column(table: root, name: name)
                 let distinct = function.hasSuffix("Distinct")
                 let base = distinct ? String(function.dropLast("Distinct".count)) : function
@@ -50,5 +55,12 @@ enum AggregateCompiler {
             }
         }
         return outputs
+    }
+
+    /// A hashed or concealed value is never aggregated or grouped: `min(password)` would read the hash.
+    private static func refuseSecret(_ field: FieldSchema) throws(CMSError) {
+        if field.type == .hash || field.has("hash") || field.has("conceal") {
+            throw CMSError.invalidQuery("Field \"\(field.name)\" can't be aggregated")
+        }
     }
 }

@@ -41,9 +41,15 @@ struct FilterCompiler {
     private static func field(_ key: String, _ value: JSONValue, alias: String, collection: CollectionSchema,
                               scope: inout SelectScope, depth: Int) throws(CMSError) -> SQLExpression {
         if let function = try FunctionField.parse(key, collection: collection, snapshot: scope.snapshot) {
-            return try operators(value, target: function.expression(alias: alias, scope: &scope), field: function.resultField)
+            try scope.check(function.field, of: collection)
+            let target = try scope.gated(try function.expression(alias: alias, scope: &scope), function.field, alias: alias, collection)
+            return try operators(value, target: target, field: function.resultField)
         }
-        guard let field = collection.field(key) else { throw unknownField(key, collection) }
+        guard let field = collection.field(key) else {
+            if scope.access != nil, !scope.privileged { throw CMSError.forbiddenField(key, collection.name) }
+            throw unknownField(key, collection)
+        }
+        try scope.check(key, of: collection)
         if let relation = scope.snapshot.m2o(collection.name, key), case .object(_, let keys) = value,
            keys.contains(where: { !operators.contains($0) }) {
             let (target, related) = try scope.join(from: alias, relation)
@@ -59,17 +65,20 @@ struct FilterCompiler {
         guard field.hasColumn, !field.has("hash"), !field.has("conceal") else {
             throw CMSError.invalidQuery("Field \"\(key)\" can't be filtered on")
         }
-        return try operators(value, target: .column(table: alias, name: key), field: field)
+        // A field shown only on some items can't be matched on the others either.
+        return try operators(value, target: try scope.gated(.column(table: alias, name: key), key, alias: alias, collection), field: field)
     }
 
     /// `EXISTS (SELECT 1 FROM child WHERE child.fk = parent.pk AND …)`; `_none` is its negation.
     private static func exists(_ relation: RelationSchema, _ condition: JSONValue, parentAlias: String, parent: CollectionSchema,
                                scope: inout SelectScope, depth: Int, negate: Bool) throws(CMSError) -> SQLExpression {
         guard let child = scope.snapshot.collection(relation.collection) else { throw CMSError.invalidQuery("Unknown relation") }
-        var inner = SelectScope(collection: child, snapshot: scope.snapshot, aliases: scope.aliases)
+        var inner = scope.nested(child)
         let link = SQLExpression.compare(.column(table: inner.rootAlias, name: relation.field), .eq, .column(table: parentAlias, name: parent.primaryKey))
+        // Only children the caller can read count.
+        let restriction = try inner.restriction(alias: inner.rootAlias, child)
         let body = try compile(condition, alias: inner.rootAlias, collection: child, scope: &inner, depth: depth + 1)
-        inner.select.filter = .and([link, body])
+        inner.select.filter = .and([link] + (restriction.map { [$0] } ?? []) + [body])
         return negate ? .not(.exists(inner.select)) : .exists(inner.select)
     }
 

@@ -42,9 +42,11 @@ struct FunctionField {
             guard let child = scope.snapshot.collection(relation.collection), let parent = scope.snapshot.collection(relation.relatedCollection ?? "") else {
                 throw CMSError.invalidQuery("Unknown relation")
             }
-            var inner = SelectScope(collection: child, snapshot: scope.snapshot, aliases: scope.aliases)
+            var inner = scope.nested(child)
             inner.select.columns = [(.aggregate(.count, .star, distinct: false), "n")]
-            inner.select.filter = .compare(.column(table: inner.rootAlias, name: relation.field), .eq, .column(table: alias, name: parent.primaryKey))
+            let link = SQLExpression.compare(.column(table: inner.rootAlias, name: relation.field), .eq, .column(table: alias, name: parent.primaryKey))
+            // Counts only the children the caller can read.
+            inner.select.filter = try inner.restriction(alias: inner.rootAlias, child).map { .and([link, $0]) } ?? link
             return .subquery(inner.select)
         }
     }

@@ -1,19 +1,26 @@
 import Database
 
 /// request `Query` → validated `ReadPlan` (SQL AST + how to decode rows). Every identifier is looked up in the
-/// schema snapshot; anything unknown is INVALID_QUERY.
+/// schema snapshot; anything unknown is INVALID_QUERY. With `access`, the caller's read rules apply everywhere the
+/// query reaches (see `SelectScope`).
 struct QueryCompiler {
     let snapshot: SchemaSnapshot
     /// Per-parent limit of one-to-many children when `deep` gives none.
     var childLimit: Int? = 100
+    /// The caller's read rules; nil = unrestricted.
+    var access: ActionAccess? = nil
+    /// A filter the rows must also match, compiled without field checks (an action's item filter).
+    var within: JSONValue? = nil
     let aliases = AliasAllocator()
 
     func compile(_ query: Query, collection: CollectionSchema) throws(CMSError) -> ReadPlan {
-        var scope = SelectScope(collection: collection, snapshot: snapshot, aliases: aliases)
+        var scope = SelectScope(collection: collection, snapshot: snapshot, aliases: aliases, access: access)
         let root = scope.rootAlias
         var conditions: [SQLExpression] = []
+        if let restriction = try scope.restriction(alias: root, collection) { conditions.append(restriction) }
+        if let within { conditions.append(try scope.compilePrivileged(within, alias: root, collection)) }
         if let filter = query.filter { conditions.append(try FilterCompiler.compile(filter, alias: root, collection: collection, scope: &scope)) }
-        if let search = query.search, !search.isEmpty { conditions.append(Self.search(search, alias: root, collection: collection)) }
+        if let search = query.search, !search.isEmpty { conditions.append(Self.search(search, alias: root, collection: collection, scope: scope)) }
         scope.select.filter = conditions.isEmpty ? nil : .and(conditions)
 
         var plan: ReadPlan
@@ -32,9 +39,11 @@ struct QueryCompiler {
         plan.select.offset = query.offset
 
         if query.meta.contains("total_count") {
-            var count = SQLSelect(table: collection.name, alias: root)
-            count.columns = [(.aggregate(.count, .star, distinct: false), "count")]
-            plan.totalCount = count
+            // Everything the caller can see, whatever the filter.
+            var count = scope.nested(collection)
+            count.select.filter = try count.restriction(alias: count.rootAlias, collection)
+            count.select.columns = [(.aggregate(.count, .star, distinct: false), "count")]
+            plan.totalCount = count.select
         }
         if query.meta.contains("filter_count") {
             var count = scope.select
@@ -51,10 +60,13 @@ struct QueryCompiler {
         var requested: [(key: String, source: String, children: FieldTree?)] = []
         for entry in tree.entries {
             if entry.name == "*" {
-                for field in collection.fields where !tree.entries.contains(where: { $0.name == field.name }) {
-                    // `*.*` expands relations only; plain fields take no sub-fields.
-                    let relational = snapshot.m2o(collection.name, field.name) != nil || snapshot.o2m(collection.name, field.name) != nil
-                    requested.append((field.name, field.name, relational ? entry.children : nil))
+                // `*` is the fields the caller may read; `*.*` expands the relations it may follow.
+                for field in collection.fields where !tree.entries.contains(where: { $0.name == field.name }) && scope.canRead(field.name, of: collection) {
+                    let m2o = snapshot.m2o(collection.name, field.name), o2m = snapshot.o2m(collection.name, field.name)
+                    let related = (m2o?.relatedCollection ?? o2m?.collection).flatMap(snapshot.collection)
+                    if o2m != nil, !(related.map(scope.canRead) ?? false) { continue }
+                    let expands = related.map(scope.canRead) ?? false
+                    requested.append((field.name, field.name, expands ? entry.children : nil))
                 }
             } else {
                 requested.append((entry.name, outputAliases[entry.name] ?? entry.name, entry.children))
@@ -63,27 +75,36 @@ struct QueryCompiler {
         var nodes: [OutputNode] = []
         for item in requested {
             if let function = try FunctionField.parse(item.source, collection: collection, snapshot: snapshot) {
+                try scope.check(function.field, of: collection)
                 let column = aliases.column()
-                scope.select.columns.append((try function.expression(alias: alias, scope: &scope), column))
+                let value = try function.expression(alias: alias, scope: &scope)
+                scope.select.columns.append((try scope.gated(value, function.field, alias: alias, collection), column))
                 nodes.append(.value(key: item.key == item.source ? function.outputName : item.key, column: column, field: function.resultField))
                 continue
             }
-            guard let field = collection.field(item.source) else { throw FilterCompiler.unknownField(item.source, collection) }
+            guard let field = collection.field(item.source) else {
+                // An unknown field and a forbidden one look alike to a caller under rules.
+                if scope.access != nil { throw CMSError.forbiddenField(item.source, collection.name) }
+                throw FilterCompiler.unknownField(item.source, collection)
+            }
+            try scope.check(field.name, of: collection)
             let deepHere = deep?[item.key]
             if let relation = snapshot.o2m(collection.name, field.name) {
                 let parentKey = aliases.column()
-                scope.select.columns.append((.column(table: alias, name: collection.primaryKey), parentKey))
-                nodes.append(.children(key: item.key, parentKey: parentKey, plan: try child(relation, item.children, deep: deepHere)))
+                let key = try scope.gated(.column(table: alias, name: collection.primaryKey), field.name, alias: alias, collection)
+                scope.select.columns.append((key, parentKey))
+                nodes.append(.children(key: item.key, parentKey: parentKey, plan: try child(relation, item.children, deep: deepHere, parent: scope)))
             } else if let relation = snapshot.m2o(collection.name, field.name), let children = item.children {
                 let (target, related) = try scope.join(from: alias, relation)
                 let presence = aliases.column()
-                scope.select.columns.append((.column(table: target, name: related.primaryKey), presence))
+                let key = try scope.gated(.column(table: target, name: related.primaryKey), field.name, alias: alias, collection)
+                scope.select.columns.append((key, presence))
                 let inner = try outputs(children, collection: related, alias: target, scope: &scope, deep: deepHere)
                 nodes.append(.object(key: item.key, presence: presence, children: inner))
             } else if field.hasColumn {
                 if item.children != nil { throw CMSError.invalidQuery("\"\(field.name)\" is not a relational field") }
                 let column = aliases.column()
-                scope.select.columns.append((.column(table: alias, name: field.name), column))
+                scope.select.columns.append((try scope.gated(.column(table: alias, name: field.name), field.name, alias: alias, collection), column))
                 nodes.append(.value(key: item.key, column: column, field: field))
             }
             // Alias fields without a relation (presentation, groups) hold no data.
@@ -92,10 +113,11 @@ struct QueryCompiler {
     }
 
     /// The one-to-many follow-up for `relation` with its `deep` parameters.
-    private func child(_ relation: RelationSchema, _ tree: FieldTree?, deep: JSONValue?) throws(CMSError) -> ChildPlan {
+    private func child(_ relation: RelationSchema, _ tree: FieldTree?, deep: JSONValue?, parent: SelectScope) throws(CMSError) -> ChildPlan {
         guard let collection = snapshot.collection(relation.collection) else { throw CMSError.invalidQuery("Unknown relation") }
-        var scope = SelectScope(collection: collection, snapshot: snapshot, aliases: aliases)
+        var scope = parent.nested(collection)
         let root = scope.rootAlias
+        let restriction = try scope.restriction(alias: root, collection)
         let outputs = try self.outputs(tree ?? FieldTree.of([collection.primaryKey]), collection: collection, alias: root, scope: &scope, deep: deep)
         let foreignKey = aliases.column()
         scope.select.columns.append((.column(table: root, name: relation.field), foreignKey))
@@ -103,9 +125,9 @@ struct QueryCompiler {
         if tree == nil, case .value(_, let column, _)? = outputs.first { keysOnly = column }
 
         let parameters = try DeepParameters(deep)
-        var conditions: [SQLExpression] = []
+        var conditions: [SQLExpression] = restriction.map { [$0] } ?? []
         if let filter = parameters.filter { conditions.append(try FilterCompiler.compile(filter, alias: root, collection: collection, scope: &scope)) }
-        if let search = parameters.search { conditions.append(Self.search(search, alias: root, collection: collection)) }
+        if let search = parameters.search { conditions.append(Self.search(search, alias: root, collection: collection, scope: scope)) }
         scope.select.filter = conditions.isEmpty ? nil : .and(conditions)
         let defaultSort = relation.sortField ?? collection.sortField ?? collection.primaryKey
         scope.select.orderBy = try order(parameters.sort, default: [defaultSort], collection: collection, scope: &scope)
@@ -128,23 +150,28 @@ struct QueryCompiler {
                 guard let relation = snapshot.m2o(current.name, parts[0]) else {
                     throw CMSError.invalidQuery("\"\(parts[0])\" is not a many-to-one field of \"\(current.name)\"")
                 }
+                try scope.check(parts[0], of: current)
                 (alias, current) = try scope.join(from: alias, relation)
                 parts.removeFirst()
             }
             if let function = try FunctionField.parse(parts[0], collection: current, snapshot: snapshot) {
+                try scope.check(function.field, of: current)
                 orders.append(SQLOrder(expression: try function.expression(alias: alias, scope: &scope), descending: descending))
                 continue
             }
             guard let field = current.field(parts[0]), field.hasColumn else { throw FilterCompiler.unknownField(parts[0], current) }
+            try scope.check(field.name, of: current)
             orders.append(SQLOrder(expression: .column(table: alias, name: field.name), descending: descending))
         }
         return orders
     }
 
     /// Case-insensitive contains on text fields; equality on numbers and UUIDs when the term is one.
-    static func search(_ term: String, alias: String, collection: CollectionSchema) -> SQLExpression {
+    /// Only fields the caller may read are searched: a match must not reveal a hidden value.
+    static func search(_ term: String, alias: String, collection: CollectionSchema, scope: SelectScope) -> SQLExpression {
         var parts: [SQLExpression] = []
-        for field in collection.columns where field.type.isSearchable && !field.has("conceal") && field.meta?["searchable"]?.boolValue != false {
+        for field in collection.columns where field.type.isSearchable && !field.has("conceal") && !field.has("hash")
+            && field.meta?["searchable"]?.boolValue != false && scope.canRead(field.name, of: collection) {
             let column = SQLExpression.column(table: alias, name: field.name)
             switch field.type {
             case .string, .text:

@@ -23,6 +23,8 @@ indirect enum SQLExpression: Sendable {
     case lower(SQLExpression)
     case aggregate(SQLAggregate, SQLExpression, distinct: Bool)
     case datePart(SQLDatePart, SQLExpression)
+    /// `CASE WHEN condition THEN value END` (null otherwise).
+    case caseWhen(SQLExpression, SQLExpression)
     /// The expression as text (for LIKE on numbers and uuids).
     case text(SQLExpression)
 

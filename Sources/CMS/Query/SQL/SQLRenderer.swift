@@ -100,6 +100,7 @@ struct SQLRenderer {
         case .like(let inner, let needle, let match, let insensitive, let negated):
             return like(inner, needle, match, insensitive: insensitive, negated: negated)
         case .lower(let inner): return "LOWER(\(expression(inner)))"
+        case .caseWhen(let condition, let value): return "CASE WHEN \(expression(condition)) THEN \(expression(value)) END"
         case .text(let inner): return "CAST(\(expression(inner)) AS TEXT)"
         case .aggregate(let function, let inner, let distinct):
             return "\(function.rawValue)(\(distinct ? "DISTINCT " : "")\(expression(inner)))"
