@@ -6,8 +6,8 @@ import Testing
 /// users collection — the same requests and answers on SQLite and on PostgreSQL.
 @Suite struct ItemsRelationsTests {
     /// `articles` with an o2m `comments` and an m2m `tags` (junction `articles_tags`), created through the API.
-    static func catalog(_ dialect: Dialect) async throws -> (DepotProcess, TestDatabase, String)? {
-        guard let (depot, test) = try await HTTPTests.server(dialect) else { return nil }
+    static func catalog(_ dialect: Dialect, _ environment: [String: String] = [:]) async throws -> (DepotProcess, TestDatabase, String)? {
+        guard let (depot, test) = try await HTTPTests.server(dialect, environment) else { return nil }
         let token = try await depot.adminToken()
         func post(_ path: String, _ body: JSONValue) async throws { try await depot.expectOK("POST", path, body, token: token) }
         func collection(_ name: String, _ fields: [JSONValue]) async throws {
