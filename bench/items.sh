@@ -4,6 +4,8 @@
 # by wrk at 16 connections, against pgbench running the equivalent SQL directly on the same PostgreSQL at the
 # same concurrency, in one run (goal: depot >= 0.4x pgbench). Then the same request on depot over SQLite.
 # Both databases get the index a user would add for this query: (status, published_on).
+# The permissions layer: the same request as a non-admin user whose role reads articles through an item filter
+# (published_on <= $NOW) and a field list, against the admin in the same run (goal: role >= 0.8x admin).
 # Run by hand: bench/items.sh [seconds per run]. Uses the project's PostgreSQL (scripts/services.sh) and wrk,
 # pgbench and sqlite3 from Debian; only 127.0.0.1 is contacted; every run is bounded by its duration.
 set -euo pipefail
@@ -47,9 +49,32 @@ make_schema() {   # $1 port: the collections through the API, as a user would
     {"field":"author","type":"integer","schema":{"foreign_key_table":"authors"}}]}' >/dev/null
 }
 
-login() {   # $1 port → a JWT access token (Directus clients' usual credential; checked without the database)
+login() {   # $1 port [$2 email $3 password] → a JWT access token (Directus clients' usual credential)
   curl -sf -X POST "http://127.0.0.1:$1/auth/login" -H "Content-Type: application/json" \
-    -d '{"email":"bench@example.com","password":"bench-password"}' | python3 -c "import sys,json; print(json.load(sys.stdin)['data']['access_token'])"
+    -d "{\"email\":\"${2:-bench@example.com}\",\"password\":\"${3:-bench-password}\"}" \
+    | python3 -c "import sys,json; print(json.load(sys.stdin)['data']['access_token'])"
+}
+
+make_reader() {   # $1 port: a role whose policy reads articles (item filter + field list) and authors' names
+  local api="http://127.0.0.1:$1" auth=(-H "Authorization: Bearer bench-token" -H "Content-Type: application/json") id
+  id() { python3 -c "import sys,json; print(json.load(sys.stdin)['data']['id'])"; }
+  local role policy
+  role=$(curl -sf "${auth[@]}" -X POST "$api/roles" -d '{"name":"Readers"}' | id)
+  policy=$(curl -sf "${auth[@]}" -X POST "$api/policies" -d '{"name":"Read published articles"}' | id)
+  curl -sf "${auth[@]}" -X POST "$api/access" -d "{\"role\":\"$role\",\"policy\":\"$policy\"}" >/dev/null
+  curl -sf "${auth[@]}" -X POST "$api/permissions" -d "{\"policy\":\"$policy\",\"collection\":\"articles\",\"action\":\"read\",
+    \"permissions\":{\"published_on\":{\"_lte\":\"\$NOW\"}},\"fields\":[\"id\",\"title\",\"status\",\"published_on\",\"author\"]}" >/dev/null
+  curl -sf "${auth[@]}" -X POST "$api/permissions" -d "{\"policy\":\"$policy\",\"collection\":\"authors\",\"action\":\"read\",\"fields\":[\"id\",\"name\"]}" >/dev/null
+  curl -sf "${auth[@]}" -X POST "$api/users" -d "{\"email\":\"reader@example.com\",\"password\":\"reader-password\",\"role\":\"$role\"}" >/dev/null
+}
+
+compare_reader() {   # $1 port, $2 admin req/s: the same request as the reader
+  make_reader "$1"
+  local token; token=$(login "$1" reader@example.com reader-password)
+  curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$1$path" | python3 -c \
+    "import sys,json; d=json.load(sys.stdin)['data']; print(f'  the reader gets {len(d)} items, first: {d[0]}')"
+  local reader; reader=$(run_wrk "$1" "$token")
+  echo "   reader (item filter + field list): $reader req/s — ratio to admin $(ratio "$reader" "$2") (goal >= 0.8)"
 }
 
 run_wrk() {   # $1 port, $2 bearer token → requests/s; also prints latency
@@ -87,6 +112,8 @@ echo "   depot: $depot_pg req/s — ratio to pgbench $(ratio "$depot_pg" "$pgben
 echo "-- the same with the static token (ADMIN_TOKEN: user, roles and policies read on every request)"
 depot_pg_static=$(run_wrk "$pg_port" bench-token)
 echo "   depot: $depot_pg_static req/s — ratio to pgbench $(ratio "$depot_pg_static" "$pgbench_tps")"
+echo "-- a reader role, JWT: the permission layer's cost"
+compare_reader "$pg_port" "$depot_pg"
 
 echo "== SQLite: the same data"
 start_depot sqlite DB_CLIENT=sqlite3 DB_FILENAME="$dir/bench.db"; sqlite_port=$port
@@ -105,3 +132,4 @@ ANALYZE;
 SQL
 depot_sqlite=$(run_wrk "$sqlite_port" "$(login "$sqlite_port")")
 echo "   depot on SQLite: $depot_sqlite req/s ($(ratio "$depot_sqlite" "$pgbench_tps")x pgbench on PostgreSQL)"
+compare_reader "$sqlite_port" "$depot_sqlite"
