@@ -24,6 +24,11 @@ struct CollectionAccess: Sendable {
 
     func allows(_ field: String) -> Bool { rules.contains { $0.allows(field) } }
 
+    /// FORBIDDEN for the first of `fields` outside the rules.
+    func check(fields: [String], of collection: String) throws(CMSError) {
+        for field in fields where !allows(field) { throw CMSError.forbiddenField(field, collection) }
+    }
+
     /// Where `field` is visible when that is narrower than `itemFilter` (elsewhere it reads as null); nil = on
     /// every item the caller reaches.
     func fieldCondition(_ field: String) -> JSONValue? {
@@ -75,5 +80,12 @@ public struct CallerAccess: Sendable {
     /// The rules of `action`; nil = unrestricted.
     public func action(_ action: String) -> ActionAccess? {
         admin ? nil : actions[action] ?? ActionAccess(action: action, rules: [])
+    }
+
+    /// The rules of `action` on `collection`: nil = unrestricted; FORBIDDEN when there are none.
+    func rules(_ action: String, on collection: String) throws(CMSError) -> CollectionAccess? {
+        guard let rules = self.action(action) else { return nil }
+        guard let found = rules.collection(collection) else { throw CMSError.forbidden }
+        return found
     }
 }

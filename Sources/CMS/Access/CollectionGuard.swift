@@ -12,10 +12,10 @@ public struct CollectionGuard: Sendable {
     /// The caller's rules for `action` (nil = unrestricted); FORBIDDEN without any, or for a field outside them.
     @discardableResult
     func rules(_ caller: Accountability, _ action: String, fields: [String] = []) async throws -> CollectionAccess? {
-        guard let permissions, let rules = try await permissions.access(for: caller, actions: [action]).action(action) else { return nil }
-        guard let found = rules.collection(store.schema.name) else { throw CMSError.forbidden }
-        for field in fields where !found.allows(field) { throw CMSError.forbiddenField(field, store.schema.name) }
-        return found
+        guard let permissions else { return nil }
+        let rules = try await permissions.access(for: caller, actions: [action]).rules(action, on: store.schema.name)
+        try rules?.check(fields: fields, of: store.schema.name)
+        return rules
     }
 
     /// The read rules to read this collection with (nil = unrestricted).

@@ -44,9 +44,6 @@ public final class FilesService: Sendable {
         self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
 
-    /// The read rules of `caller` on `directus_files` (for `/files` reads).
-    public func readAccess(_ caller: Accountability) async throws -> ActionAccess? { try await guardian.readAccess(caller) }
-
     /// Streams one uploaded file to storage and records it; returns its id. `metadata` holds the form fields
     /// sent before the file (strings, as multipart carries them). Nothing is left behind on failure.
     public func upload(_ accountability: Accountability, metadata: [(String, String)], filename: String?,

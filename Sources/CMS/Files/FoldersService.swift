@@ -14,9 +14,6 @@ public final class FoldersService: Sendable {
         self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
 
-    /// The read rules of `caller` on `directus_folders` (for `/folders` reads).
-    public func readAccess(_ caller: Accountability) async throws -> ActionAccess? { try await guardian.readAccess(caller) }
-
     public func create(_ payload: JSONValue, accountability: Accountability) async throws -> String {
         try await guardian.rules(accountability, "create", fields: payload.objectKeys ?? [])
         var values = try store.values(payload, writable: Self.writable)

@@ -4,19 +4,6 @@ import Database
 /// (`presets`) and what a written item must satisfy (`validation`). Checked inside the write's transaction, so
 /// a refusal leaves nothing written.
 extension ItemWriter {
-    /// The caller's rules for `action` on `collection`: nil = unrestricted; FORBIDDEN when it has none.
-    func rules(_ action: String, _ collection: CollectionSchema) throws(CMSError) -> CollectionAccess? {
-        guard let rules = access.action(action) else { return nil }
-        guard let found = rules.collection(collection.name) else { throw CMSError.forbidden }
-        return found
-    }
-
-    /// FORBIDDEN for a payload field outside the rules' `fields`.
-    func checkFields(_ rules: CollectionAccess?, _ collection: CollectionSchema, _ keys: [String]) throws(CMSError) {
-        guard let rules else { return }
-        for key in keys where !rules.allows(key) { throw CMSError.forbiddenField(key, collection.name) }
-    }
-
     /// The payload with the rules' presets filled in where it gives no value.
     func withPresets(_ rules: CollectionAccess?, _ object: [String: JSONValue], _ keys: [String]) -> ([String: JSONValue], [String]) {
         guard let rules else { return (object, keys) }

@@ -15,8 +15,8 @@ struct ItemWriter {
     /// Inserts one item (and its nested items); returns its primary key as text.
     func create(_ collection: CollectionSchema, _ payload: JSONValue) throws -> String {
         guard case .object(let given, let givenKeys) = payload else { throw CMSError.invalidPayload("An item must be an object") }
-        let rules = try rules("create", collection)
-        try checkFields(rules, collection, givenKeys)
+        let rules = try access.rules("create", on: collection.name)
+        try rules?.check(fields: givenKeys, of: collection.name)
         let (object, keys) = withPresets(rules, given, givenKeys)
         var values = try columnValues(collection, object, keys, creating: true)
         let primary = collection.field(collection.primaryKey)
@@ -38,8 +38,8 @@ struct ItemWriter {
     /// Updates one item; FORBIDDEN when it does not exist.
     func update(_ collection: CollectionSchema, key: String, _ payload: JSONValue) throws {
         guard case .object(let object, let keys) = payload else { throw CMSError.invalidPayload("An item must be an object") }
-        let rules = try rules("update", collection)
-        try checkFields(rules, collection, keys)
+        let rules = try access.rules("update", on: collection.name)
+        try rules?.check(fields: keys, of: collection.name)
         try checkReach(rules, collection, key)
         let values = try columnValues(collection, object, keys, creating: false).filter { $0.0 != collection.primaryKey }
         let d = connection.dialect
@@ -59,7 +59,7 @@ struct ItemWriter {
 
     func delete(_ collection: CollectionSchema, keys: [String]) throws {
         let d = connection.dialect
-        let rules = try rules("delete", collection)
+        let rules = try access.rules("delete", on: collection.name)
         for key in keys {
             try checkReach(rules, collection, key)
             let removed = try CMSError.mappingConstraints(of: collection.name) {

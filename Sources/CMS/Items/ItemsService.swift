@@ -107,11 +107,7 @@ public final class ItemsService: Sendable {
         var query = query
         query.fields = [store.schema.primaryKey]
         query.meta = []
-        var within: JSONValue?
-        if let rules = access.action(action) {
-            guard let onCollection = rules.collection(collection) else { throw CMSError.forbidden }
-            within = onCollection.itemFilter
-        }
+        let within = try access.rules(action, on: collection)?.itemFilter
         guard case .array(let rows) = try await store.readMany(query, accountability: accountability, access: access.action("read"), within: within).data else { return [] }
         return rows.compactMap { $0[store.schema.primaryKey].flatMap(CollectionStore.keyText) }
     }

@@ -7,7 +7,7 @@ extension SchemaService {
 
     /// Records a relation and, unless `schema` is null, adds its foreign key constraint.
     public func createRelation(_ payload: JSONValue, caller: Accountability) async throws {
-        try await requireAdmin(caller)
+        try requireAdmin(caller)
         guard let collection = payload["collection"]?.stringValue, let field = payload["field"]?.stringValue else {
             throw CMSError.invalidPayload("\"collection\" and \"field\" are required")
         }
@@ -40,7 +40,7 @@ extension SchemaService {
     /// Changes a relation's metadata (`one_field`, `junction_field`, `sort_field`, `one_deselect_action`) and its
     /// constraint's `schema.on_delete`.
     public func updateRelation(_ collection: String, _ field: String, _ payload: JSONValue, caller: Accountability) async throws {
-        try await requireAdmin(caller)
+        try requireAdmin(caller)
         let snapshot = try await cache.snapshot()
         guard let relation = snapshot.relation(collection, field), let many = snapshot.collection(collection) else { throw CMSError.forbidden }
         guard case .object = payload else { throw CMSError.invalidPayload("Payload must be an object") }
@@ -78,7 +78,7 @@ extension SchemaService {
 
     /// Removes the relation's row and its foreign key constraint; the column and its values stay.
     public func deleteRelation(_ collection: String, _ field: String, caller: Accountability) async throws {
-        try await requireAdmin(caller)
+        try requireAdmin(caller)
         let snapshot = try await cache.snapshot()
         guard let relation = snapshot.relation(collection, field), let many = snapshot.collection(collection) else { throw CMSError.forbidden }
         let change = try ForeignKeyChange(many, field: field, to: nil, existing: relation, snapshot: snapshot, dialect: database.dialect)

@@ -25,8 +25,8 @@ public enum DepotServer {
                        maxPayloadSize: configuration.maxPayloadSize, refreshTTL: configuration.auth.refreshTokenTTL,
                        sessionTTL: configuration.auth.sessionCookieTTL).register(on: router)
         UsersController(users: services.users, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
-        FilesController(files: services.files, http: services.storage.http, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
-        FoldersController(folders: services.folders, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        FilesController(files: services.files, items: services.items, http: services.storage.http, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        FoldersController(folders: services.folders, items: services.items, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         AssetsController(files: services.files, settings: services.settings, transformer: services.transformer,
                          storage: services.storage, cacheTTL: configuration.assetsCacheTTL).register(on: router)
         ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
@@ -36,8 +36,7 @@ public enum DepotServer {
                               ("/access", "directus_access"), ("/permissions", "directus_permissions")] {
             ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize, systemCollection: (path, table)).register(on: router)
         }
-        let items = services.items
-        SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize) { try await items.access($0, ["read"]).action("read") }.register(on: router)
+        SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize, items: services.items).register(on: router)
         SettingsController(settings: services.settings, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         return router
     }

@@ -33,11 +33,12 @@ extension Request {
     }
 }
 
-/// The read side shared by collection routes: list with query + meta, and one item by key, under the caller's
-/// read rules.
+/// The read side of a system collection with routes of its own (`/files`, `/folders`, `/activity`, `/revisions`):
+/// list with query + meta, and one item by key, through `ItemsService` and so under the caller's read rules.
 struct CollectionReads {
-    let store: CollectionStore
-    let readAccess: @Sendable (Accountability) async throws -> ActionAccess?
+    let items: ItemsService
+    /// The system table, e.g. `directus_files`.
+    let collection: String
 
     func list(_ request: Request, _ context: DepotRequestContext) async throws -> Response {
         try await list(try request.query(), context)
@@ -49,31 +50,32 @@ struct CollectionReads {
     }
 
     private func list(_ query: Query, _ context: DepotRequestContext) async throws -> Response {
-        let (data, meta) = try await store.readMany(query, accountability: context.accountability, access: try await readAccess(context.accountability))
-        return try ListResponse.make(store.schema.name, data: data, meta: meta, query: query)
+        let (data, meta) = try await items.readMany(collection, query: query, accountability: context.accountability, system: true)
+        return try ListResponse.make(collection, data: data, meta: meta, query: query)
     }
 
+    /// One item; an unknown key is FORBIDDEN, as in Directus: existence is never revealed.
     func one(_ key: String, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
-        JSONResponse.data(try await item(key, request, context))
+        JSONResponse.data(try await items.readOne(collection, key: key, query: try request.query(), accountability: context.accountability, system: true))
     }
 
-    func item(_ key: String, _ request: Request, _ context: DepotRequestContext) async throws -> JSONValue {
-        // An unknown key is FORBIDDEN, as in Directus: existence is never revealed.
-        guard let item = try await store.readOne(key, query: try request.query(), accountability: context.accountability,
-                                                 access: try await readAccess(context.accountability)) else { throw CMSError.forbidden }
-        return item
-    }
-
-    /// Written items re-read for the answer; 204 when the caller may not read them, as Directus.
     func written(_ keys: [String], single: Bool, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
-        var rows: [JSONValue] = []
-        do {
-            for key in keys { if let row = try await store.readOne(key, query: try request.query(), accountability: context.accountability,
-                                                                   access: try await readAccess(context.accountability)) { rows.append(row) } }
-        } catch let error as CMSError where error.code == "FORBIDDEN" {
-            return JSONResponse.noContent
+        try await JSONResponse.written(single: single) {
+            try await items.readMany(collection, keys: keys, query: try request.query(), accountability: context.accountability, system: true)
         }
-        if single { return rows.first.map { JSONResponse.data($0) } ?? JSONResponse.noContent }
-        return JSONResponse.data(.array(rows))
+    }
+}
+
+extension JSONResponse {
+    /// Written items re-read for the answer; 204 when the caller may not read them, as Directus.
+    static func written(single: Bool, _ read: () async throws -> [JSONValue]) async throws -> Response {
+        let rows: [JSONValue]
+        do {
+            rows = try await read()
+        } catch let error as CMSError where error.code == "FORBIDDEN" {
+            return noContent
+        }
+        if single { return rows.first.map { data($0) } ?? noContent }
+        return data(.array(rows))
     }
 }

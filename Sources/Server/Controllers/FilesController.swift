@@ -5,11 +5,12 @@ import Storage
 /// `/files`: multipart uploads streamed to storage, imports, metadata and deletion.
 struct FilesController {
     let files: FilesService
+    let items: ItemsService
     let http: CurlSession
     let maxPayloadSize: Int
 
     func register(on router: Router<DepotRequestContext>) {
-        let reads = CollectionReads(store: files.store) { [files] in try await files.readAccess($0) }
+        let reads = CollectionReads(items: items, collection: files.store.schema.name)
         router.get("/files") { request, context in try await reads.list(request, context) }
         router.get("/files/:id") { request, context in try await reads.one(try context.parameters.require("id"), request, context) }
         router.post("/files") { request, context in

@@ -4,10 +4,11 @@ import Hummingbird
 /// `/folders`.
 struct FoldersController {
     let folders: FoldersService
+    let items: ItemsService
     let maxPayloadSize: Int
 
     func register(on router: Router<DepotRequestContext>) {
-        let reads = CollectionReads(store: folders.store) { [folders] in try await folders.readAccess($0) }
+        let reads = CollectionReads(items: items, collection: folders.store.schema.name)
         router.get("/folders") { request, context in try await reads.list(request, context) }
         router.get("/folders/:id") { request, context in try await reads.one(try context.parameters.require("id"), request, context) }
         router.post("/folders") { request, context in

@@ -94,15 +94,10 @@ struct ItemsController {
         }
     }
 
-    /// The written items re-read with the request's query; 204 when the caller may not read them, as Directus.
+    /// The written items re-read with the request's query.
     private func answer(_ collection: String, _ keys: [String], single: Bool, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
-        let rows: [JSONValue]
-        do {
-            rows = try await items.readMany(collection, keys: keys, query: try request.query(items.limits), accountability: context.accountability, system: system)
-        } catch let error as CMSError where error.code == "FORBIDDEN" {
-            return JSONResponse.noContent
+        try await JSONResponse.written(single: single) {
+            try await items.readMany(collection, keys: keys, query: try request.query(items.limits), accountability: context.accountability, system: system)
         }
-        if single, rows.isEmpty { return JSONResponse.noContent }
-        return JSONResponse.data(single ? rows[0] : .array(rows))
     }
 }

@@ -5,8 +5,8 @@ import Hummingbird
 struct SchemaController {
     let schema: SchemaService
     let maxPayloadSize: Int
-    /// The caller's read rules, for `/activity` and `/revisions`.
-    let readAccess: @Sendable (Accountability) async throws -> ActionAccess?
+    /// `/activity` and `/revisions` are read through it.
+    let items: ItemsService
 
     func register(on router: Router<DepotRequestContext>) {
         router.get("/collections") { _, context in JSONResponse.data(.array(try await schema.collections(caller: context.accountability))) }
@@ -69,7 +69,7 @@ struct SchemaController {
         }
 
         for (path, table) in [("/activity", "directus_activity"), ("/revisions", "directus_revisions")] {
-            let reads = CollectionReads(store: CollectionStore(schema: .system(table), database: schema.database), readAccess: readAccess)
+            let reads = CollectionReads(items: items, collection: table)
             router.get(RouterPath(path)) { request, context in try await reads.list(request, context) }
             router.on(RouterPath(path), method: HTTPRequest.Method("SEARCH")!) { request, context in
                 try await reads.search(try await request.jsonBody(limit: maxPayloadSize), context)
