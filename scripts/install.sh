@@ -3,7 +3,7 @@
 # (PostgreSQL 15, Redis, moto's S3 server). Installs only what is missing; safe to run again.
 set -euo pipefail
 
-packages=(pkg-config libvips-dev libpq-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev libargon2-dev)
+packages=(pkg-config libvips-dev libpq-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev libargon2-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
   packages+=(postgresql redis-server python3-pip)
 fi

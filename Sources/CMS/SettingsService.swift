@@ -22,6 +22,9 @@ public final class SettingsService: Sendable {
         self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
 
+    /// Forgets what is kept in memory (another instance changed the settings).
+    public func reload() { assetCache.withLock { $0 = nil } }
+
     /// The public project block of `/server/info`.
     public func projectInfo() async throws -> JSONValue {
         let columns = ["project_name", "project_descriptor", "project_logo", "project_color", "default_language",

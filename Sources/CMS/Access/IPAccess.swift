@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// A policy's `ip_access`: addresses and CIDR blocks, IPv4 or IPv6 (an IPv4-mapped IPv6 caller counts as IPv4).
-enum IPAccess {
-    static func allows(_ ip: String, list: [String]) -> Bool {
+public enum IPAccess {
+    public static func allows(_ ip: String, list: [String]) -> Bool {
         guard var address = bytes(ip) else { return false }
         if address.count == 16, address.prefix(12) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] { address = Array(address.suffix(4)) }
         return list.contains { entry in

@@ -1,3 +1,4 @@
+import Crypto
 import Database
 import Foundation
 import Synchronization
@@ -24,6 +25,7 @@ public final class PermissionsResolver: Sendable {
         var generation = 0
         var policies: [String: [Policy]] = [:]
         var accounts: [String: (account: Account?, until: ContinuousClock.Instant)] = [:]
+        var fingerprints: [String: String?] = [:]
     }
 
     private let database: any Database
@@ -68,6 +70,35 @@ public final class PermissionsResolver: Sendable {
             byAction[action] = ActionAccess(action: action, rules: rules)
         }
         return CallerAccess(admin: false, actions: byAction)
+    }
+
+    /// A digest of everything that shapes what `caller` may read — callers with equal digests get equal
+    /// answers, so the response cache keys on it. nil when the rules depend on the time (`$NOW`): such
+    /// answers are not cached. Kept until an access table changes, like the policies it is made from.
+    public func fingerprint(for caller: Accountability) async throws -> String? {
+        let policies = try await policies(user: caller.user, role: caller.role)
+        let byAddress = policies.contains { !$0.ipAccess.isEmpty }
+        let key = "\(caller.user ?? "")|\(caller.role ?? "")|\(byAddress ? caller.ip ?? "" : "")"
+        let generation = cache.withLock { $0.generation }
+        if let cached = cache.withLock({ $0.fingerprints[key] }) { return cached }
+        let permissions = try await permissions(for: caller)
+        let fingerprint = Self.digest(permissions, caller)
+        cache.withLock { if $0.generation == generation, $0.fingerprints.count < 10_000 { $0.fingerprints[key] = fingerprint } }
+        return fingerprint
+    }
+
+    static func digest(_ permissions: CallerPermissions, _ caller: Accountability) -> String? {
+        if permissions.admin { return "admin" }
+        var text = permissions.rules.map { rule in
+            [rule.collection, rule.action, rule.fields.joined(separator: ","),
+             String(decoding: (rule.filter ?? .null).serialized(), as: UTF8.self),
+             String(decoding: (rule.presets ?? .null).serialized(), as: UTF8.self),
+             String(decoding: (rule.validation ?? .null).serialized(), as: UTF8.self)].joined(separator: "|")
+        }.sorted().joined(separator: "\n")
+        if text.contains("$NOW") { return nil }
+        if text.contains("$CURRENT_USER") { text += "\nuser:\(caller.user ?? "")" }
+        if text.contains("$CURRENT_ROLE") { text += "\nrole:\(caller.role ?? "")" }
+        return SHA256.hash(data: Array(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
     public func permissions(for caller: Accountability) async throws -> CallerPermissions {

@@ -25,6 +25,8 @@ struct DynamicValues {
     }
 
     private func value(_ text: String) async throws -> JSONValue {
+        // An answer that depends on the time can't be cached.
+        if text.hasPrefix("$NOW") { ReadTracker.current?.markUncacheable() }
         if text == "$NOW" { return .string(ISO8601.string(from: Date())) }
         if text.hasPrefix("$NOW("), text.hasSuffix(")") {
             let adjustment = text.dropFirst(5).dropLast().trimmingCharacters(in: .whitespaces)

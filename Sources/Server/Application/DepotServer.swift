@@ -10,13 +10,19 @@ public enum DepotServer {
     public static func router(_ services: DepotServices, logger: Logger) -> Router<DepotRequestContext> {
         let configuration = services.configuration
         let router = Router(context: DepotRequestContext.self)
+        router.add(middleware: ClientAddressMiddleware(proxy: configuration.proxy))
         router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: DepotCORSMiddleware(configuration: configuration.cors))
         router.add(middleware: ErrorMiddleware(logger: logger))
         router.add(middleware: AuthenticationMiddleware(authentication: services.authentication, sessionCookie: configuration.cookies.sessionName))
+        if let store = services.rateLimits {
+            router.add(middleware: RateLimitMiddleware(store: store, configuration: configuration.rateLimiter, logger: logger))
+        }
+        router.add(middleware: ResponseCacheMiddleware(cache: services.responseCache, configuration: configuration.cache,
+                                                       permissions: services.permissions, maxPayloadSize: configuration.maxPayloadSize))
 
         let health = HealthCheck(database: services.database, databaseClient: configuration.database.client,
-                                 storage: services.storage, redis: services.redis, transformer: services.transformer,
+                                 storage: services.storage, cache: services.responseCache, redis: services.redis, transformer: services.transformer,
                                  lifecycle: services.lifecycle,
                                  thresholds: configuration.health)
         ServerController(health: health, settings: services.settings,
@@ -38,6 +44,7 @@ public enum DepotServer {
         }
         SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize, items: services.items).register(on: router)
         SettingsController(settings: services.settings, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
+        CacheController(cache: services.responseCache).register(on: router)
         return router
     }
 

@@ -26,6 +26,15 @@ public final class DepotServices: Sendable {
     public let schema: SchemaService
     public let curlVersion: String
     public let bootstrap: BootstrapService.Outcome
+    /// The CMS's committed writes, announced to the response cache and the other instances.
+    public let changes = ChangeFeed()
+    /// nil when `CACHE_ENABLED` is off.
+    let responseCache: ResponseCache?
+    /// nil when no rate limiter is enabled.
+    let rateLimits: (any RateLimitStore)?
+    /// Pub/sub with the other instances; nil without Redis.
+    let bus: ClusterBus?
+    let sync: ClusterSync
     let lifecycle = Lifecycle()
 
     /// Opens the database, migrates and bootstraps it, and starts storage, Redis and libvips.
@@ -44,9 +53,11 @@ public final class DepotServices: Sendable {
                 // Printed once: there is no other way to learn a generated password.
                 print("Created the first administrator: \(email) with password \(password) — change it after logging in.")
             }
-            let redis = configuration.cache.redis.map { RedisClient(configuration: $0) }
-            return DepotServices(configuration: configuration, database: database, hasher: hasher, storage: storage,
-                                 redis: redis, vips: vips, curlVersion: curlVersion, bootstrap: outcome, logger: logger)
+            let redis = configuration.cache.redis.map { RedisClient(configuration: $0, logger: logger) }
+            let services = DepotServices(configuration: configuration, database: database, hasher: hasher, storage: storage,
+                                         redis: redis, vips: vips, curlVersion: curlVersion, bootstrap: outcome, logger: logger)
+            services.sync.start(feed: services.changes)
+            return services
         } catch {
             await database.close()
             await hasher.shutdown()
@@ -60,13 +71,17 @@ public final class DepotServices: Sendable {
         self.configuration = configuration
         self.database = database
         self.hasher = hasher
+        // The CMS writes and reads through the tracked database: its commits feed cache invalidation, and
+        // the reads of a cached request tag the entry.
+        let database = TrackedDatabase(database, feed: changes)
         let permissions = PermissionsResolver(database: database)
         self.permissions = permissions
         self.authentication = AuthenticationService(database: database, hasher: hasher, configuration: configuration.auth,
                                                     permissions: permissions, logger: logger)
         self.users = UsersService(database: database, hasher: hasher, permissions: permissions)
-        self.settings = SettingsService(database: database, validators: AssetSettingsValidation.validators(configuration.assets),
-                                        permissions: permissions)
+        let settings = SettingsService(database: database, validators: AssetSettingsValidation.validators(configuration.assets),
+                                       permissions: permissions)
+        self.settings = settings
         self.storage = storage
         let transformer = AssetTransformer(configuration: configuration.assets, database: database, logger: logger)
         self.transformer = transformer
@@ -81,6 +96,25 @@ public final class DepotServices: Sendable {
                                   limits: QueryParser.Limits(defaultLimit: configuration.queryLimitDefault, maxLimit: configuration.queryLimitMax),
                                   permissions: permissions, accessChanged: { permissions.invalidate() })
         self.redis = redis
+        let cacheConfiguration = configuration.cache
+        if cacheConfiguration.enabled {
+            let store: any CacheStore = cacheConfiguration.store == .redis && redis != nil
+                ? RedisCacheStore(client: redis!, namespace: cacheConfiguration.namespace)
+                : MemoryCacheStore(maxBytes: cacheConfiguration.memoryMaxSize)
+            responseCache = ResponseCache(store: store, configuration: cacheConfiguration, logger: logger)
+        } else {
+            responseCache = nil
+        }
+        let limiter = configuration.rateLimiter
+        if limiter.perAddress != nil || limiter.global != nil {
+            rateLimits = limiter.store == .redis && redis != nil
+                ? FallbackRateLimitStore(primary: RedisRateLimitStore(client: redis!, namespace: cacheConfiguration.namespace + ":rate"))
+                : MemoryRateLimitStore()
+        } else {
+            rateLimits = nil
+        }
+        bus = redis.map { ClusterBus(client: $0, channel: cacheConfiguration.busChannel, logger: logger) }
+        sync = ClusterSync(cache: responseCache, bus: bus, schemas: schemas, permissions: permissions, settings: settings, logger: logger)
         self.vips = vips
         self.curlVersion = curlVersion
         self.bootstrap = bootstrap
@@ -91,6 +125,7 @@ public final class DepotServices: Sendable {
         await database.close()
         await hasher.shutdown()
         await storage.shutdown()
+        await bus?.shutdown()
         await redis?.shutdown()
         await transformer.shutdown()
     }

@@ -12,6 +12,7 @@ struct HealthCheck: Sendable {
     let database: any Database
     let databaseClient: String
     let storage: StorageLocations
+    let cache: ResponseCache?
     let redis: RedisClient?
     let transformer: AssetTransformer
     let lifecycle: Lifecycle
@@ -48,8 +49,12 @@ struct HealthCheck: Sendable {
         let pool = await database.poolStatus()
         checks.append(("\(databaseClient):connectionsAvailable", .array([.object([("status", "ok"), ("componentType", "datastore"), ("observedValue", .int(Int64(pool.max - pool.open + pool.idle)))])])))
         checks.append(("\(databaseClient):connectionsUsed", .array([.object([("status", "ok"), ("componentType", "datastore"), ("observedValue", .int(Int64(pool.open - pool.idle)))])])))
-        if let redis {
-            await record("cache:responseTime", "cache", thresholds.cache, failure: "warn") { try await redis.ping() }
+        // The cache (and the bus and limiter on Redis) are optional: Redis down means they are bypassed, a
+        // warning and not an error.
+        if cache != nil || redis != nil {
+            await record("cache:responseTime", "cache", thresholds.cache, failure: "warn") {
+                if let redis { try await redis.ping() } else { _ = try await cache?.store.lookup("health-check") }
+            }
         }
         for name in storage.names {
             await record("storage:\(name):responseTime", "objectstore", thresholds.storage(name), failure: "error") {

@@ -31,6 +31,9 @@ public struct DepotConfiguration: Sendable {
     public var cors = CORSConfiguration()
     public var storage = StorageConfiguration(locations: [.init(name: "local", driver: .local(root: "./data/uploads"))])
     public var cache = CacheConfiguration()
+    public var rateLimiter = RateLimiterConfiguration()
+    /// `IP_TRUST_PROXY` / `IP_CUSTOM_HEADER`: where the client's address comes from.
+    public var proxy = ProxyTrust()
     public var assets = AssetsConfiguration()
     public var health = HealthThresholds()
     public var files = FilesConfiguration()
@@ -92,6 +95,8 @@ public struct DepotConfiguration: Sendable {
         cors = try CORSConfiguration(env)
         storage = try Self.storage(env, dataPath: dataPath)
         cache = try Self.cache(env)
+        rateLimiter = try Self.rateLimiter(env, redis: cache.redis)
+        proxy = try ProxyTrust(env)
         shutdownTimeout = try env.duration("SERVER_SHUTDOWN_TIMEOUT", default: shutdownTimeout)
         health = try HealthThresholds(env, locations: storage.locations.map(\.name))
         files = try Self.files(env)
@@ -205,29 +210,6 @@ public struct DepotConfiguration: Sendable {
         }
         s3.maxAttempts = try env.int(prefix + "MAX_ATTEMPTS", default: s3.maxAttempts, range: 1...10)
         return s3
-    }
-
-    static func cache(_ env: EnvironmentSource) throws -> CacheConfiguration {
-        var cache = CacheConfiguration()
-        cache.enabled = try env.bool("CACHE_ENABLED", default: false)
-        if let url = env["REDIS"] ?? env["CACHE_REDIS"] {
-            guard let redis = RedisConfiguration(url: url) else {
-                throw ConfigurationError(env["REDIS"] != nil ? "REDIS" : "CACHE_REDIS", "must be a redis://host:port/db URL")
-            }
-            cache.redis = redis
-        } else if let host = env["REDIS_HOST"] {
-            cache.redis = RedisConfiguration(host: host, port: try env.int("REDIS_PORT", default: 6379, range: 1...65535),
-                                             username: env["REDIS_USERNAME"], password: env["REDIS_PASSWORD"],
-                                             database: try env.int("REDIS_DB", default: 0, range: 0...1024))
-        }
-        if let store = env["CACHE_STORE"] {
-            guard let parsed = CacheConfiguration.Store(rawValue: store) else {
-                throw ConfigurationError("CACHE_STORE", "must be memory or redis (got \"\(store)\")")
-            }
-            if parsed == .redis, cache.redis == nil { throw ConfigurationError("CACHE_STORE", "is redis but REDIS is not set") }
-            cache.store = parsed
-        }
-        return cache
     }
 }
 

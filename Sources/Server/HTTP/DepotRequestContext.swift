@@ -12,8 +12,9 @@ public struct DepotRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        clientIP = remoteAddress?.ipAddress
     }
 
-    /// The client's IP as seen on the socket.
-    public var clientIP: String? { remoteAddress?.ipAddress }
+    /// The client's IP: the socket's peer, or what trusted proxies say (set by `ClientAddressMiddleware`).
+    public var clientIP: String?
 }

@@ -1,83 +1,5 @@
 import CHiredis
 import Foundation
-import Logging
-import NIOPosix
-
-/// A reply from Redis.
-public enum RedisReply: Sendable, Equatable {
-    case status(String)
-    case string([UInt8])
-    case integer(Int64)
-    case array([RedisReply])
-    case null
-    case error(String)
-}
-
-public enum RedisError: Error, Sendable, CustomStringConvertible {
-    case unavailable(String)
-    case command(String)
-
-    public var description: String {
-        switch self {
-        case .unavailable(let m): "redis unavailable: \(m)"
-        case .command(let m): "redis error: \(m)"
-        }
-    }
-}
-
-/// A Redis client through hiredis. Its blocking calls run on the client's own thread; a broken connection
-/// is dropped and a new one made on the next command, so the client recovers when Redis comes back.
-public final class RedisClient: Sendable {
-    private let configuration: RedisConfiguration
-    private let threads: NIOThreadPool
-    private let slot = ConnectionSlot()
-
-    public init(configuration: RedisConfiguration) {
-        self.configuration = configuration
-        threads = NIOThreadPool(numberOfThreads: 1)
-        threads.start()
-    }
-
-    /// Runs one command given as its words, e.g. `["SET", "k", "v"]`.
-    public func command(_ words: [String]) async throws -> RedisReply {
-        let configuration = self.configuration, slot = self.slot
-        return try await threads.runIfActive {
-            let connection = try slot.connection(configuration)
-            do {
-                return try connection.run(words.map { Array($0.utf8) })
-            } catch let error as RedisError {
-                if case .unavailable = error { slot.drop() }
-                throw error
-            }
-        }
-    }
-
-    /// PING round trip; throws when Redis does not answer PONG.
-    public func ping() async throws {
-        let reply = try await command(["PING"])
-        guard reply == .status("PONG") else { throw RedisError.command("unexpected PING reply") }
-    }
-
-    public func shutdown() async {
-        let slot = self.slot
-        try? await threads.runIfActive { slot.drop() }
-        try? await threads.shutdownGracefully()
-    }
-}
-
-/// The client's single connection; only touched from the client's one thread.
-private final class ConnectionSlot: @unchecked Sendable {
-    private var current: RedisConnection?
-
-    func connection(_ configuration: RedisConfiguration) throws -> RedisConnection {
-        if let current { return current }
-        let made = try RedisConnection(configuration)
-        current = made
-        return made
-    }
-
-    func drop() { current = nil }
-}
 
 /// One hiredis context.
 final class RedisConnection {
@@ -122,6 +44,25 @@ final class RedisConnection {
         }
         defer { freeReplyObject(reply) }
         return Self.convert(reply.assumingMemoryBound(to: redisReply.self))
+    }
+
+    /// The next reply pushed by Redis (a pub/sub message), waiting at most `milliseconds`; nil when none came.
+    func nextPush(waiting milliseconds: Int32) throws -> RedisReply? {
+        if let reply = try buffered() { return reply }
+        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready < 0, errno != EINTR { throw RedisError.unavailable("poll failed") }
+        guard ready > 0 else { return nil }
+        guard redisBufferRead(context) == REDIS_OK else { throw RedisError.unavailable(Self.message(context)) }
+        return try buffered()
+    }
+
+    private func buffered() throws -> RedisReply? {
+        var raw: UnsafeMutableRawPointer?
+        guard redisGetReplyFromReader(context, &raw) == REDIS_OK else { throw RedisError.unavailable(Self.message(context)) }
+        guard let raw else { return nil }
+        defer { freeReplyObject(raw) }
+        return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
     }
 
     private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {

@@ -8,7 +8,9 @@ public struct RedisConfiguration: Sendable, Equatable {
     public var password: String?
     public var database: Int
     /// Seconds for connecting and for each command.
-    public var timeout: Double = 2
+    public var timeout: Double = 1
+    /// Connections (and threads) of a client (`REDIS_POOL_SIZE`).
+    public var poolSize = 4
 
     public init(host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0) {
         self.host = host
@@ -29,14 +31,4 @@ public struct RedisConfiguration: Sendable, Equatable {
                   password: components.password.flatMap { $0.removingPercentEncoding },
                   database: db.flatMap { Int($0) } ?? 0)
     }
-}
-
-/// `CACHE_*` settings of the response cache; the store is memory unless Redis is configured and chosen.
-public struct CacheConfiguration: Sendable, Equatable {
-    public enum Store: String, Sendable { case memory, redis }
-    public var enabled = false
-    public var store: Store = .memory
-    public var redis: RedisConfiguration?
-
-    public init() {}
 }

@@ -1,0 +1,32 @@
+import CMS
+import Crypto
+import Foundation
+import Hummingbird
+
+/// The response cache's key of a request: method, path, the query normalised (parameters decoded and sorted,
+/// `access_token` left out — who calls is in the fingerprint), the body's hash for SEARCH, and the fingerprint
+/// of the caller's permissions. A query that names the caller (`$CURRENT_USER`, `$CURRENT_ROLE`) adds the
+/// caller's ids; a query on the time (`$NOW`) has no key: it is not cached.
+enum CacheKey {
+    static func make(method: String, path: String, query: String?, body: [UInt8]?, fingerprint: String, caller: Accountability) -> String? {
+        let parameters = normalisedQuery(query)
+        var text = [method, path, parameters.map { "\($0.0)=\($0.1)" }.joined(separator: "&"), fingerprint].joined(separator: "\n")
+        let dynamic = parameters.map(\.1).joined() + (body.map { String(decoding: $0, as: UTF8.self) } ?? "")
+        if dynamic.contains("$NOW") { return nil }
+        if dynamic.contains("$CURRENT_") { text += "\n\(caller.user ?? "")|\(caller.role ?? "")" }
+        if let body { text += "\n" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined() }
+        return SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Decoded `name=value` pairs in a stable order.
+    static func normalisedQuery(_ query: String?) -> [(String, String)] {
+        guard let query, !query.isEmpty else { return [] }
+        return query.split(separator: "&").compactMap { pair -> (String, String)? in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            let name = decode(parts[0])
+            guard name != "access_token" else { return nil }
+            return (name, parts.count > 1 ? decode(parts[1]) : "")
+        }.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
+    }
+}
