@@ -27,9 +27,9 @@ public final class ClusterBus: Sendable {
         subscriber = RedisSubscriber(configuration: client.configuration, channel: channel, logger: logger)
     }
 
-    public func start(onMessage: @escaping @Sendable (BusMessage) -> Void, onResync: @escaping @Sendable () -> Void) {
+    public func start(onMessage: @escaping @Sendable (BusMessage) -> Void, onResync: @escaping @Sendable () -> Void) async {
         let origin = self.origin
-        subscriber.start(onMessage: { bytes in
+        await subscriber.start(onMessage: { bytes in
             let fields = String(decoding: bytes, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 3, fields[0] != origin else { return }
             onMessage(BusMessage(kind: fields[1], names: fields[2].split(separator: ",").map(String.init)))

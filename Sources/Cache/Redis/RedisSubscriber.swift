@@ -18,9 +18,11 @@ public final class RedisSubscriber: Sendable {
         self.logger = logger
     }
 
-    /// Starts listening; `onMessage` gets each message's bytes (on the subscriber's thread).
-    public func start(onMessage: @escaping @Sendable ([UInt8]) -> Void, onReconnect: @escaping @Sendable () -> Void) {
+    /// Starts listening; `onMessage` gets each message's bytes (on the subscriber's thread). Waits up to
+    /// `readyWithin` seconds for the subscription, so an instance does not serve before it hears the others.
+    public func start(readyWithin: Double = 2, onMessage: @escaping @Sendable ([UInt8]) -> Void, onReconnect: @escaping @Sendable () -> Void) async {
         thread.start()
+        let ready = StopFlag()
         let configuration = self.configuration, channel = self.channel, stopped = self.stopped, logger = self.logger
         thread.submit { _ in
             var connected = false
@@ -29,7 +31,9 @@ public final class RedisSubscriber: Sendable {
                 do {
                     let connection = try RedisConnection(configuration)
                     _ = try connection.run([Array("SUBSCRIBE".utf8), Array(channel.utf8)])
-                    if everConnected { onReconnect() }
+                    // Whatever was published before this subscription (or during a reconnect) was missed.
+                    onReconnect()
+                    ready.set()
                     if !connected, everConnected { logger.notice("cluster bus reconnected") }
                     connected = true
                     everConnected = true
@@ -46,6 +50,8 @@ public final class RedisSubscriber: Sendable {
                 }
             }
         }
+        let deadline = ContinuousClock.now + .milliseconds(Int(readyWithin * 1000))
+        while !ready.isSet, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     public func shutdown() async {
@@ -54,6 +60,7 @@ public final class RedisSubscriber: Sendable {
     }
 }
 
+/// A flag set once, read from any thread.
 private final class StopFlag: Sendable {
     private let value = Atomic<Bool>(false)
     var isSet: Bool { value.load(ordering: .relaxed) }

@@ -56,7 +56,7 @@ public final class DepotServices: Sendable {
             let redis = configuration.cache.redis.map { RedisClient(configuration: $0, logger: logger) }
             let services = DepotServices(configuration: configuration, database: database, hasher: hasher, storage: storage,
                                          redis: redis, vips: vips, curlVersion: curlVersion, bootstrap: outcome, logger: logger)
-            services.sync.start(feed: services.changes)
+            await services.sync.start(feed: services.changes)
             return services
         } catch {
             await database.close()

@@ -24,9 +24,10 @@ final class ClusterSync: Sendable {
         self.logger = logger
     }
 
-    func start(feed: ChangeFeed) {
+    /// Returns once the bus listens (or after a short wait when Redis is away).
+    func start(feed: ChangeFeed) async {
         feed.subscribe { [self] event in await changed(event) }
-        bus?.start(onMessage: { [self] message in received(message) }, onResync: { [self] in resync() })
+        await bus?.start(onMessage: { [self] message in received(message) }, onResync: { [self] in resync() })
     }
 
     func changed(_ event: ChangeEvent) async {

@@ -1,0 +1,127 @@
+import CMS
+import Foundation
+import Testing
+
+/// The response cache through HTTP, on the memory store and on Redis: hits and misses, precise invalidation
+/// (relational reads included), schema changes, callers with different permissions, `no-store`, headers.
+@Suite struct ResponseCacheHTTPTests {
+    enum Store: String, CaseIterable, Sendable { case memory, redis }
+
+    /// The cache's variables for `store`, each Redis test in a namespace of its own (tests run in parallel).
+    static func environment(_ store: Store, _ extra: [String: String] = [:]) -> [String: String]? {
+        var environment = ["CACHE_ENABLED": "true", "CACHE_STORE": store.rawValue, "CACHE_TTL": "5m"]
+        if store == .redis {
+            guard let url = TestServices.available(TestServices.redis, name: "Redis") else { return nil }
+            let namespace = "test-\(UUID().uuidString)"
+            environment.merge(["REDIS": url, "CACHE_NAMESPACE": namespace, "REDIS_BUS_NAMESPACE": namespace + ":bus"]) { $1 }
+        }
+        return environment.merging(extra) { $1 }
+    }
+
+    @Test(arguments: Store.allCases)
+    func hitsAndPreciseInvalidation(store: Store) async throws {
+        guard let environment = Self.environment(store),
+              let (depot, test, token) = try await ItemsRelationsTests.catalog(.sqlite, environment) else { return }
+        defer { Task { await depot.stop(); await test.drop() } }
+        try await depot.expectOK("POST", "/items/articles", .object([("title", "First"), ("rank", .int(1)),
+                                                                     ("comments", .array([.object([("body", "nice"), ("stars", .int(4))])]))]), token: token)
+        func get(_ path: String) async throws -> DepotProcess.Reply { try await depot.request("GET", path, token: token) }
+
+        let articles = "/items/articles?limit=25&fields=id,title,comments.body"
+        let first = try await get(articles)
+        #expect(first.status == 200 && first.header("X-Cache") == "MISS", "\(first.headers)")
+        let second = try await get(articles)
+        #expect(second.header("X-Cache") == "HIT" && second.body == first.body)
+        #expect(second.header("Content-Type")?.hasPrefix("application/json") == true)
+        #expect(second.header("Vary") == "Origin, Cache-Control")
+        #expect(second.header("Cache-Control") == "no-cache", "an authenticated caller revalidates")
+        // The same query written differently is the same entry.
+        #expect(try await get("/items/articles?fields=id,title,comments.body&limit=25").header("X-Cache") == "HIT")
+        #expect(try await get("/items/tags").header("X-Cache") == "MISS")
+        #expect(try await get("/items/tags").header("X-Cache") == "HIT")
+
+        // A write to tags keeps the articles entry and drops the tags one.
+        try await depot.expectOK("POST", "/items/tags", .object([("name", "redis")]), token: token)
+        #expect(try await get(articles).header("X-Cache") == "HIT")
+        let tags = try await get("/items/tags")
+        #expect(tags.header("X-Cache") == "MISS" && tags.text.contains("redis"))
+
+        // A write to comments drops the articles entry that read comments.
+        let comment = try await depot.request("GET", "/items/comments?fields=id&limit=1", token: token).json["data"]?.arrayItems?.first?["id"]
+        try await depot.expectOK("PATCH", "/items/comments/\(comment.flatMap(CollectionStore.keyText) ?? "")", .object([("body", "edited")]), token: token)
+        let edited = try await get(articles)
+        #expect(edited.header("X-Cache") == "MISS" && edited.text.contains("edited"), "\(edited.text)")
+        #expect(try await get("/items/tags").header("X-Cache") == "HIT", "tags did not read comments")
+
+        // A schema change drops everything; so does clearing the cache.
+        try await depot.expectOK("POST", "/fields/tags", .object([("field", "colour"), ("type", "string")]), token: token)
+        let afterSchema = try await get("/items/tags")
+        #expect(afterSchema.header("X-Cache") == "MISS" && afterSchema.text.contains("colour"))
+        #expect(try await get("/items/tags").header("X-Cache") == "HIT")
+        let clear = try await depot.request("POST", "/utils/cache/clear", token: token)
+        #expect(clear.status == 200)
+        #expect(try await get("/items/tags").header("X-Cache") == "MISS")
+        #expect(try await depot.request("POST", "/utils/cache/clear").status == 403, "clearing is for administrators")
+
+        // Only successful reads are kept; exports are never cached.
+        #expect(try await get("/items/nothing").header("X-Cache") == nil)
+        #expect(try await get("/items/tags?export=json").header("X-Cache") == nil)
+    }
+
+    @Test(arguments: Store.allCases)
+    func callersWithDifferentPermissionsNeverShareAnEntry(store: Store) async throws {
+        guard let environment = Self.environment(store, ["CACHE_CONTROL_S_MAXAGE": "60"]),
+              let (depot, test, token) = try await ItemsRelationsTests.catalog(.sqlite, environment) else { return }
+        defer { Task { await depot.stop(); await test.drop() } }
+        for (title, rank) in [("Low", 1), ("High", 10)] {
+            try await depot.expectOK("POST", "/items/articles", .object([("title", .string(title)), ("rank", .int(Int64(rank)))]), token: token)
+        }
+        let path = "/items/articles?fields=title&sort=id"
+        let admin = try await depot.request("GET", path, token: token)
+        #expect(admin.json["data"]?.arrayItems?.count == 2)
+        #expect(try await depot.request("GET", path, token: token).header("X-Cache") == "HIT")
+        // The public caller has no rule yet: the admin's entry must not answer it.
+        #expect(try await depot.request("GET", path).status == 403)
+
+        let policy = try await depot.request("GET", "/policies?filter%5Bicon%5D%5B_eq%5D=public&fields=id", token: token).json["data"]?.arrayItems?.first?["id"]?.stringValue ?? ""
+        try await depot.expectOK("POST", "/permissions", .object([("policy", .string(policy)), ("collection", "articles"), ("action", "read"),
+                                                                  ("fields", .array(["id", "title"])), ("permissions", .object([("rank", .object([("_gt", .int(5))]))]))]), token: token)
+        let visitor = try await depot.request("GET", path)
+        #expect(visitor.status == 200 && visitor.json["data"]?.arrayItems?.compactMap { $0["title"]?.stringValue } == ["High"], "\(visitor.text)")
+        #expect(visitor.header("X-Cache") == "MISS")
+        let again = try await depot.request("GET", path)
+        #expect(again.header("X-Cache") == "HIT" && again.body == visitor.body)
+        #expect(again.header("Cache-Control")?.hasPrefix("public, max-age=") == true && again.header("Cache-Control")?.hasSuffix(", s-maxage=60") == true,
+                "\(again.header("Cache-Control") ?? "none")")
+        #expect(try await depot.request("GET", path, token: token).json["data"]?.arrayItems?.count == 2, "the admin still sees both")
+
+        // Changing the rule changes what the public caller gets at once.
+        let rule = try await depot.request("GET", "/permissions?filter%5Bpolicy%5D%5B_eq%5D=\(policy)&filter%5Bcollection%5D%5B_eq%5D=articles&fields=id", token: token)
+            .json["data"]?.arrayItems?.first?["id"].flatMap(CollectionStore.keyText) ?? ""
+        try await depot.expectOK("PATCH", "/permissions/\(rule)", .object([("permissions", .object([("rank", .object([("_lt", .int(5))]))]))]), token: token)
+        #expect(try await depot.request("GET", path).json["data"]?.arrayItems?.compactMap { $0["title"]?.stringValue } == ["Low"])
+    }
+
+    @Test func noStoreFromTheClientBypassesWhenAllowed() async throws {
+        guard let environment = Self.environment(.memory, ["CACHE_SKIP_ALLOWED": "true"]),
+              let (depot, test, token) = try await ItemsRelationsTests.catalog(.sqlite, environment) else { return }
+        defer { Task { await depot.stop(); await test.drop() } }
+        _ = try await depot.request("GET", "/items/tags", token: token)
+        #expect(try await depot.request("GET", "/items/tags", token: token).header("X-Cache") == "HIT")
+        let skipped = try await depot.request("GET", "/items/tags", headers: ["Cache-Control": "no-store"], token: token)
+        #expect(skipped.status == 200 && skipped.header("X-Cache") == nil && skipped.header("Cache-Control") == "no-store")
+    }
+
+    @Test func rateLimitPerAddressAnswers429WithRetryAfter() async throws {
+        guard let (depot, test) = try await HTTPTests.server(.sqlite, ["RATE_LIMITER_ENABLED": "true", "RATE_LIMITER_POINTS": "5",
+                                                                        "RATE_LIMITER_DURATION": "60"]) else { return }
+        defer { Task { await depot.stop(); await test.drop() } }
+        // The test talks from loopback, a trusted proxy by default: X-Forwarded-For names the client.
+        let client = ["X-Forwarded-For": "203.0.113.9"]
+        for n in 1...5 { #expect(try await depot.request("GET", "/server/ping", headers: client).status == 200, "request \(n)") }
+        let over = try await depot.request("GET", "/server/ping", headers: client)
+        #expect(over.status == 429 && over.errorCode == "REQUESTS_EXCEEDED", "\(over.text)")
+        #expect(Int(over.header("Retry-After") ?? "") ?? 0 >= 1)
+        #expect(try await depot.request("GET", "/server/ping", headers: ["X-Forwarded-For": "203.0.113.10"]).status == 200, "another client")
+    }
+}
