@@ -11,19 +11,13 @@ public final class ItemsService: Sendable {
     private let hashParameters: HashParameters
     public let limits: QueryParser.Limits
 
-    /// Called after a write to a table that decides access (roles, policies, access, permissions, users).
-    private let accessChanged: @Sendable () -> Void
-    static let accessTables: Set<String> = ["directus_roles", "directus_policies", "directus_access", "directus_permissions", "directus_users"]
-
     public init(database: any Database, schemas: SchemaCache, hashParameters: HashParameters = HashParameters(),
-                limits: QueryParser.Limits = QueryParser.Limits(), permissions: PermissionsResolver? = nil,
-                accessChanged: @escaping @Sendable () -> Void = {}) {
+                limits: QueryParser.Limits = QueryParser.Limits(), permissions: PermissionsResolver? = nil) {
         self.database = database
         self.permissions = permissions
         self.schemas = schemas
         self.hashParameters = hashParameters
         self.limits = limits
-        self.accessChanged = accessChanged
     }
 
     /// The store of a collection with a table (a system one only with `system`); anything else is FORBIDDEN.
@@ -117,7 +111,7 @@ public final class ItemsService: Sendable {
         let snapshot = store.snapshot, parameters = hashParameters
         let access = try await access(accountability, ["create", "update", "delete"])
         let guarded = AdministratorCount.guardedTables.contains(store.schema.name)
-        let result = try await database.transaction { connection in
+        return try await database.transaction { connection in
             let before = guarded ? try AdministratorCount.active(on: connection) : 0
             let result = try body(ItemWriter(snapshot: snapshot, connection: connection, accountability: accountability,
                                              hash: { try PasswordHasher.hashNow($0, parameters) }, access: access))
@@ -126,7 +120,5 @@ public final class ItemsService: Sendable {
             }
             return result
         }
-        if Self.accessTables.contains(store.schema.name) { accessChanged() }
-        return result
     }
 }

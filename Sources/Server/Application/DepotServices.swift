@@ -94,7 +94,7 @@ public final class DepotServices: Sendable {
         self.schema = SchemaService(database: database, cache: schemas, permissions: permissions)
         self.items = ItemsService(database: database, schemas: schemas, hashParameters: configuration.hash,
                                   limits: QueryParser.Limits(defaultLimit: configuration.queryLimitDefault, maxLimit: configuration.queryLimitMax),
-                                  permissions: permissions, accessChanged: { permissions.invalidate() })
+                                  permissions: permissions)
         self.redis = redis
         let cacheConfiguration = configuration.cache
         if cacheConfiguration.enabled {

@@ -31,6 +31,8 @@ final class ClusterSync: Sendable {
     }
 
     func changed(_ event: ChangeEvent) async {
+        // Any committed write to an access table (through items, users, auth, …) drops the resolved permissions here.
+        if event.accessChanged { permissions.invalidate() }
         let tags = cache.map { $0.tags(for: event) } ?? []
         if let cache { await cache.invalidate(tags) }
         guard let bus else { return }
