@@ -195,22 +195,27 @@ import Testing
     }
 
     @Test func fullQueueAndDeadlineAnswer503() async throws {
-        try await Self.with(.local, configure: { $0.maxConcurrent = 1; $0.maxQueue = 0; $0.timeout = 3 }) { engine in
-            let big = try await engine.source(Self.card(4000, 3000), type: "image/jpeg")
-            // A slow transform (median 25 on 12 MP, ~3.5 s alone) holds the only slot past its 3 s deadline; the
-            // deadline leaves room for the busy request below even when the machine is loaded.
-            let slow = Task { try await engine.derivative(big, ["transforms": #"[["median",25]]"#]) }
-            // Wait for the slow transform to hold the slot (a fixed sleep raced with it on a loaded machine).
+        try await Self.with(.local, configure: { $0.maxConcurrent = 1; $0.maxQueue = 0; $0.timeout = 1 }) { engine in
+            // The only slot is held by a job that waits for the test's signal, so the refusal doesn't race a clock
+            // (a slow transform as the holder could end before the second request arrived on a loaded machine).
+            let release = DispatchSemaphore(value: 0)
+            let holder = Task { try await engine.transformer.executor.run(deadline: VipsClock.deadline(after: 60)) { release.wait() } }
             let admitted = Date()
             while engine.transformer.load.current == 0, Date().timeIntervalSince(admitted) < 10 { try await Task.sleep(for: .milliseconds(5)) }
             #expect(engine.transformer.load.current == 1)
-            let busy = try await #require(throws: AssetsError.self) { try await engine.derivative(big, ["width": "10"]) }
+            let small = try await engine.source(Self.card(200, 150), type: "image/jpeg")
+            let busy = try await #require(throws: AssetsError.self) { try await engine.derivative(small, ["width": "10"]) }
             #expect(busy.status == 503 && busy.code == "SERVICE_UNAVAILABLE" && busy.retryAfter != nil)
+            release.signal()
+            try await holder.value
+
+            // A slow transform (median 25 on 12 MP, ~3.5 s alone) is stopped at its 1 s deadline.
+            let big = try await engine.source(Self.card(4000, 3000), type: "image/jpeg")
             let started = Date()
-            let timedOut = try await #require(throws: AssetsError.self) { try await slow.value }
+            let timedOut = try await #require(throws: AssetsError.self) { try await engine.derivative(big, ["transforms": #"[["median",25]]"#]) }
             #expect(timedOut == .timedOut)
             #expect(Date().timeIntervalSince(started) < 10, "the deadline stops libvips instead of letting it finish")
-            #expect(try await engine.output(big, ["width": "10"]).width == 10)
+            #expect(try await engine.output(small, ["width": "10"]).width == 10)
         }
     }
 }

@@ -48,7 +48,7 @@ public struct Derivative: Sendable {
 public final class AssetTransformer: Sendable {
     public let configuration: AssetsConfiguration
     private let index: DerivativeIndex
-    private let executor: TransformExecutor
+    let executor: TransformExecutor
     private let flights = SingleFlight<Derivative>()
     private let pipeline: ImagePipeline
     private let logger: Logger
