@@ -12,6 +12,6 @@ struct StreamDigest {
     }
 
     func finalize() -> String {
-        SigV4Signer.hex(hasher.finalize())
+        Hex.encode(hasher.finalize())
     }
 }

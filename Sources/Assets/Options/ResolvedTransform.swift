@@ -1,4 +1,5 @@
 import Crypto
+import Storage
 
 /// A transform ready to run: options normalised (defaults made explicit, irrelevant fields cleared), the output
 /// format chosen. Its canonical text — independent of parameter order and spelling — hashes to the derivative's name.
@@ -25,7 +26,7 @@ public struct ResolvedTransform: Sendable, Hashable {
 
     /// 32 hex digits of the SHA-256 of the canonical text.
     public var hash: String {
-        SHA256.hash(data: Array(canonical.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(canonical.utf8)).prefix(16))
     }
 }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Database
 import Foundation
+import Storage
 import Synchronization
 
 /// The permissions of a caller: the union of the policies attached to its user, to its role and to the role's
@@ -98,7 +99,7 @@ public final class PermissionsResolver: Sendable {
         if text.contains("$NOW") { return nil }
         if text.contains("$CURRENT_USER") { text += "\nuser:\(caller.user ?? "")" }
         if text.contains("$CURRENT_ROLE") { text += "\nrole:\(caller.role ?? "")" }
-        return SHA256.hash(data: Array(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: Array(text.utf8)).prefix(16))
     }
 
     public func permissions(for caller: Accountability) async throws -> CallerPermissions {

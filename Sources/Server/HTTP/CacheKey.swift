@@ -2,6 +2,7 @@ import CMS
 import Crypto
 import Foundation
 import Hummingbird
+import Storage
 
 /// The response cache's key of a request: method, path, the query normalised (parameters decoded and sorted,
 /// `access_token` left out — who calls is in the fingerprint), the body's hash for SEARCH, and the fingerprint
@@ -12,10 +13,10 @@ enum CacheKey {
         let parameters = normalisedQuery(query)
         var text = [method, path, parameters.map { "\($0.0)=\($0.1)" }.joined(separator: "&"), fingerprint].joined(separator: "\n")
         let dynamic = parameters.map(\.1).joined() + (body.map { String(decoding: $0, as: UTF8.self) } ?? "")
-        if dynamic.contains("$NOW") { return nil }
-        if dynamic.contains("$CURRENT_") { text += "\n\(caller.user ?? "")|\(caller.role ?? "")" }
-        if let body { text += "\n" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined() }
-        return SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        if dynamic.containsBytes("$NOW") { return nil }
+        if dynamic.containsBytes("$CURRENT_") { text += "\n\(caller.user ?? "")|\(caller.role ?? "")" }
+        if let body { text += "\n" + Hex.encode(SHA256.hash(data: body)) }
+        return Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 
     /// Decoded `name=value` pairs in a stable order.
@@ -23,7 +24,10 @@ enum CacheKey {
         guard let query, !query.isEmpty else { return [] }
         return query.split(separator: "&").compactMap { pair -> (String, String)? in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            func decode(_ s: Substring) -> String {
+                guard s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(s) }
+                return String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+            }
             let name = decode(parts[0])
             guard name != "access_token" else { return nil }
             return (name, parts.count > 1 ? decode(parts[1]) : "")

@@ -23,7 +23,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     private func token(in request: Request) throws -> String? {
         // Parsing every query parameter costs more than a byte search; most requests carry no access_token.
-        let query = request.uri.query?.contains("access_token") == true ? request.query("access_token") : nil
+        let query = request.uri.query?.containsBytes("access_token") == true ? request.query("access_token") : nil
         var bearer: String?
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", omittingEmptySubsequences: true)

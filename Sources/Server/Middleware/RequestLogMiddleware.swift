@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Gives each request an id (`X-Request-Id`, kept when the client sent a sane one) and logs one access line.
 /// The query string is not logged: it may carry `access_token`.
@@ -28,9 +29,13 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 }
 
+/// Request ids: a random prefix per process and a counter — unique across instances without a `getrandom`
+/// call per request.
 enum RandomID {
+    private static let prefix = String(UInt64.random(in: 0...UInt64.max), radix: 16) + "-"
+    private static let counter = Atomic<UInt64>(0)
+
     static func make() -> String {
-        var rng = SystemRandomNumberGenerator()
-        return String(rng.next(), radix: 16) + String(rng.next() & 0xffff_ffff, radix: 16)
+        prefix + String(counter.add(1, ordering: .relaxed).newValue, radix: 16)
     }
 }

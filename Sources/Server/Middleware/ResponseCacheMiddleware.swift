@@ -22,8 +22,8 @@ struct ResponseCacheMiddleware: RouterMiddleware {
         guard [.get, .head, Self.searchMethod].contains(request.method),
               Self.prefixes.contains(where: { path.hasPrefix($0) && (path.count == $0.count || $0.hasSuffix("/") || path.dropFirst($0.count).first == "/") })
         else { return try await next(request, context) }
-        let skip = configuration.skipAllowed && (request.headers[.cacheControl]?.contains("no-store") ?? false)
-        guard let cache, !skip, request.uri.query?.contains("export=") != true else {
+        let skip = configuration.skipAllowed && (request.headers[.cacheControl]?.containsBytes("no-store") ?? false)
+        guard let cache, !skip, request.uri.query?.containsBytes("export=") != true else {
             return Self.headed(try await next(request, context), cacheControl: skip ? "no-store" : "no-cache", status: nil)
         }
         var request = request
@@ -54,12 +54,11 @@ struct ResponseCacheMiddleware: RouterMiddleware {
         }
         let collector = BodyCollector()
         try await response.body.write(collector)
-        let bytes = Array(collector.buffer.readableBytesView)
         var fresh = response
         fresh.body = .init(byteBuffer: collector.buffer)
         let expires = Date().timeIntervalSince1970 + configuration.ttl
-        if configuration.valueMaxSize.map({ bytes.count <= $0 }) ?? true {
-            let entry = CachedResponse(status: 200, headers: fresh.headers.map { ($0.name.rawName, $0.value) }, body: bytes, expires: expires)
+        if configuration.valueMaxSize.map({ collector.buffer.readableBytes <= $0 }) ?? true {
+            let entry = CachedResponse(status: 200, headers: fresh.headers, body: collector.buffer, expires: expires)
             do { try await cache.store.store(key, entry.encoded(), tags: tracker.tables, readAt: readAt, ttl: configuration.ttl) }
             catch { cache.logger.debug("cache store failed", metadata: ["error": "\(error)"]) }
         }
@@ -67,9 +66,7 @@ struct ResponseCacheMiddleware: RouterMiddleware {
     }
 
     private func hit(_ cached: CachedResponse, caller: Accountability) -> Response {
-        var headers = HTTPFields()
-        for (name, value) in cached.headers { if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) } }
-        let response = Response(status: .init(code: cached.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: cached.body)))
+        let response = Response(status: .init(code: cached.status), headers: cached.headers, body: .init(byteBuffer: cached.body))
         let remaining = max(0, cached.expires - Date().timeIntervalSince1970)
         return Self.headed(response, cacheControl: cacheControl(caller: caller, remaining: remaining), status: "HIT")
     }
