@@ -4,10 +4,14 @@
 # (goals: memory >= 0.6x varnish, Redis >= 0.4x varnish); (2) a mixed workload — 90 % reads over 50 distinct URLs
 # across 5 collections, 10 % writes to one collection — reporting the hit ratio with precise invalidation and with
 # flush-all (CACHE_AUTO_PURGE=true); (3) Redis killed 10 s into a 30 s wrk run and restarted 10 s later: errors.
-# Run by hand: bench/cache.sh [seconds per run]. Only 127.0.0.1 is contacted; every run is bounded in time.
+# Run by hand: bench/cache.sh [seconds per run] [rounds of (1)] [hits]. (1) alternates varnish, memory and Redis
+# for the given rounds (default 3) and reports medians, as the machine is shared and noisy; "hits" stops after (1).
+# Only 127.0.0.1 is contacted; every run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
+rounds=${2:-3}
+only=${3:-}
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 command -v varnishd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q varnish >/dev/null
 swift build -c release --product depot >/dev/null
@@ -57,10 +61,17 @@ wait_for "http://127.0.0.1:$varnish_port/server/ping"
 for p in $varnish_port $memory_port $redis_store_port; do curl -s -o /dev/null "http://127.0.0.1:$p$path"; curl -s -o /dev/null "http://127.0.0.1:$p$path"; done
 echo "X-Cache from memory: $(curl -s -D - -o /dev/null "http://127.0.0.1:$memory_port$path" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}'), redis: $(curl -s -D - -o /dev/null "http://127.0.0.1:$redis_store_port$path" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}'), body $(curl -s "http://127.0.0.1:$memory_port$path" | wc -c) bytes"
 echo "varnish hits: $(curl -s -D - -o /dev/null "http://127.0.0.1:$varnish_port$path" | tr -d '\r' | awk -F': ' 'tolower($1)=="age" {print "Age " $2}')"
-v=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$varnish_port$path" | rps)
-m=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$memory_port$path" | rps)
-r=$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$redis_store_port$path" | rps)
-echo "varnish $v req/s; memory store $m req/s ($(ratio "$m" "$v")x); redis store $r req/s ($(ratio "$r" "$v")x)"
+median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+vs=(); ms=(); rs=()
+for round in $(seq 1 "$rounds"); do
+  vs+=("$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$varnish_port$path" | rps)")
+  ms+=("$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$memory_port$path" | rps)")
+  rs+=("$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$redis_store_port$path" | rps)")
+  echo "round $round: varnish ${vs[-1]}, memory ${ms[-1]} ($(ratio "${ms[-1]}" "${vs[-1]}")x), redis ${rs[-1]} ($(ratio "${rs[-1]}" "${vs[-1]}")x) req/s"
+done
+v=$(median "${vs[@]}"); m=$(median "${ms[@]}"); r=$(median "${rs[@]}")
+echo "medians: varnish $v req/s; memory store $m req/s ($(ratio "$m" "$v")x); redis store $r req/s ($(ratio "$r" "$v")x)"
+[ "$only" = hits ] && exit 0
 
 echo "== 2. mixed workload: 90 % GET over 50 URLs in 5 collections, 10 % PATCH to one, wrk -c16, ${duration}s each"
 cat > "$dir/mixed.lua" <<'LUA'
