@@ -74,8 +74,6 @@ let package = Package(
         .executableTarget(name: "depot", dependencies: [
             "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
         .testTarget(name: "DepotTests", dependencies: [

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
 import Server
 
 @main
@@ -36,9 +34,6 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server (default).")
 
     func run() async throws {
-        // Async code then runs on the event loops themselves: no hop to Swift's pool and back for each request.
-        // Safe because blocking C calls never run on either (DESIGN.md): they have thread pools of their own.
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let configuration = loadConfiguration()
         let logger = Logger(label: "depot")
         let services: DepotServices
