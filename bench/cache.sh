@@ -62,15 +62,17 @@ for p in $varnish_port $memory_port $redis_store_port; do curl -s -o /dev/null "
 echo "X-Cache from memory: $(curl -s -D - -o /dev/null "http://127.0.0.1:$memory_port$path" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}'), redis: $(curl -s -D - -o /dev/null "http://127.0.0.1:$redis_store_port$path" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache" {print $2}'), body $(curl -s "http://127.0.0.1:$memory_port$path" | wc -c) bytes"
 echo "varnish hits: $(curl -s -D - -o /dev/null "http://127.0.0.1:$varnish_port$path" | tr -d '\r' | awk -F': ' 'tolower($1)=="age" {print "Age " $2}')"
 median() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
-vs=(); ms=(); rs=()
+# The ceiling of any depot route: /server/ping crosses the same server and middleware with a 4-byte body.
+vs=(); ms=(); rs=(); ps=()
 for round in $(seq 1 "$rounds"); do
+  ps+=("$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$memory_port/server/ping" | rps)")
   vs+=("$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$varnish_port$path" | rps)")
   ms+=("$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$memory_port$path" | rps)")
   rs+=("$(wrk -t2 -c64 -d"${duration}s" "http://127.0.0.1:$redis_store_port$path" | rps)")
-  echo "round $round: varnish ${vs[-1]}, memory ${ms[-1]} ($(ratio "${ms[-1]}" "${vs[-1]}")x), redis ${rs[-1]} ($(ratio "${rs[-1]}" "${vs[-1]}")x) req/s"
+  echo "round $round: depot /server/ping ${ps[-1]}, varnish ${vs[-1]}, memory ${ms[-1]} ($(ratio "${ms[-1]}" "${vs[-1]}")x), redis ${rs[-1]} ($(ratio "${rs[-1]}" "${vs[-1]}")x) req/s"
 done
-v=$(median "${vs[@]}"); m=$(median "${ms[@]}"); r=$(median "${rs[@]}")
-echo "medians: varnish $v req/s; memory store $m req/s ($(ratio "$m" "$v")x); redis store $r req/s ($(ratio "$r" "$v")x)"
+v=$(median "${vs[@]}"); m=$(median "${ms[@]}"); r=$(median "${rs[@]}"); p=$(median "${ps[@]}")
+echo "medians: depot /server/ping $p req/s ($(ratio "$p" "$v")x); varnish $v req/s; memory store $m req/s ($(ratio "$m" "$v")x); redis store $r req/s ($(ratio "$r" "$v")x)"
 [ "$only" = hits ] && exit 0
 
 echo "== 2. mixed workload: 90 % GET over 50 URLs in 5 collections, 10 % PATCH to one, wrk -c16, ${duration}s each"
