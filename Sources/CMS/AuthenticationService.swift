@@ -23,26 +23,28 @@ public final class AuthenticationService: Sendable {
     private let verified = VerifiedTokens()
     private let throttle: LoginThrottle
 
+    /// `counters` keep failed logins: per process, or shared by instances.
     public init(database: any Database, hasher: PasswordHasher, configuration: AuthConfiguration,
-                permissions: PermissionsResolver, logger: Logger) {
+                permissions: PermissionsResolver, counters: any LoginCounters, logger: Logger) {
         self.database = database
         self.hasher = hasher
         self.signer = JWTSigner(secret: configuration.secret)
         self.configuration = configuration
         self.permissions = permissions
         self.logger = logger
-        self.throttle = LoginThrottle(failuresPerAddress: configuration.loginFailuresPerAddress, window: configuration.loginFailureWindow)
+        self.throttle = LoginThrottle(counters: counters, failuresPerAddress: configuration.loginFailuresPerAddress,
+                                      window: configuration.loginFailureWindow)
     }
 
     public func login(email: String, password: String, mode: LoginMode, context: Accountability) async throws -> IssuedTokens {
         let started = ContinuousClock.now
-        if let retryAfter = throttle.blocked(context.ip) {
+        if let retryAfter = try await throttle.blocked(context.ip) {
             throw CMSError(code: "REQUESTS_EXCEEDED", status: 429, message: "Too many failed logins, retry after \(retryAfter)s.", retryAfter: retryAfter)
         }
         do {
             return try await attemptLogin(email: email, password: password, mode: mode, context: context)
         } catch let error as CMSError where error.status == 401 {
-            throttle.failed(context.ip)
+            try? await throttle.failed(context.ip)
             // Pad every failure to the same minimum duration (Directus's LOGIN_STALL_TIME).
             let remaining = Duration.seconds(configuration.loginStallTime) - (ContinuousClock.now - started)
             if remaining > .zero { try? await Task.sleep(for: remaining) }
@@ -69,7 +71,7 @@ public final class AuthenticationService: Sendable {
         case "suspended": throw CMSError.userSuspended
         default: throw CMSError.invalidCredentials
         }
-        throttle.succeeded(user: userID)
+        try await throttle.succeeded(user: userID)
         let flags = try await flags(user: userID, role: user["role"].string, ip: context.ip)
         let refresh = RandomToken.nanoid()
         let now = Date()
@@ -117,11 +119,11 @@ public final class AuthenticationService: Sendable {
     /// Counts a login attempt on an active account; past `auth_login_attempts` the account is suspended (as
     /// Directus does) and the count starts again, so a re-activated user may log in.
     private func exhaustedAttempts(_ user: String) async throws -> Bool {
-        let attempts = throttle.attempt(user: user)
+        let attempts = try await throttle.attempt(user: user)
         let limit = try await database.query("SELECT auth_login_attempts FROM directus_settings ORDER BY id LIMIT 1").first?["auth_login_attempts"].int ?? 25
         guard limit > 0, attempts > limit else { return false }
         try await database.execute("UPDATE directus_users SET status = 'suspended' WHERE id = ?", [.text(user)])
-        throttle.succeeded(user: user)
+        try await throttle.succeeded(user: user)
         permissions.invalidate()
         logger.warning("suspended a user after too many failed logins", metadata: ["user": "\(user)"])
         return true

@@ -1,53 +1,42 @@
 import Foundation
-import Synchronization
 
-/// Failed-login bookkeeping in memory (the Redis-backed limiter of the cache issue replaces it across instances):
-/// attempts per account, counted toward `auth_login_attempts`, and failures per client address within a window.
-final class LoginThrottle: Sendable {
-    private struct State {
-        var attempts: [String: Int] = [:]
-        var failures: [String: (count: Int, since: Date)] = [:]
-    }
-    private let state = Mutex(State())
+/// Counters in fixed windows, kept where `Server` decides: in this process, or in Redis so that every instance
+/// counts the same failed logins.
+public protocol LoginCounters: Sendable {
+    /// Counts one on `key`; a new count lives `window` seconds (0: until reset). Returns the count and the
+    /// seconds left of its window.
+    func increment(_ key: String, window: Double) async throws -> (count: Int, secondsLeft: Int)
+    /// The count of `key` now, without counting; nil when there is none.
+    func current(_ key: String) async throws -> (count: Int, secondsLeft: Int)?
+    func reset(_ key: String) async throws
+}
+
+/// Failed-login bookkeeping: attempts per account, counted toward `auth_login_attempts` until a success (as
+/// Directus), and failures per client address within a window.
+struct LoginThrottle: Sendable {
+    let counters: any LoginCounters
     let failuresPerAddress: Int
     let window: TimeInterval
-    /// Entries kept before expired ones are swept, so a flood of addresses can't grow memory without bound.
-    private static let sweepAt = 10_000
-
-    init(failuresPerAddress: Int, window: TimeInterval) {
-        self.failuresPerAddress = failuresPerAddress
-        self.window = window
-    }
 
     /// Counts one login attempt on `user`; returns the attempts since the last success.
-    func attempt(user: String) -> Int {
-        state.withLock { state in
-            if state.attempts.count > Self.sweepAt { state.attempts.removeAll() }
-            state.attempts[user, default: 0] += 1
-            return state.attempts[user]!
-        }
+    func attempt(user: String) async throws -> Int {
+        try await counters.increment("login-attempts:" + user, window: 0).count
     }
 
-    func succeeded(user: String) { state.withLock { _ = $0.attempts.removeValue(forKey: user) } }
+    func succeeded(user: String) async throws {
+        try await counters.reset("login-attempts:" + user)
+    }
 
     /// Seconds until `address` may try again, or nil when it may now.
-    func blocked(_ address: String?, now: Date = Date()) -> Int? {
-        guard let address, failuresPerAddress > 0 else { return nil }
-        return state.withLock { state in
-            guard let entry = state.failures[address], now.timeIntervalSince(entry.since) < window, entry.count >= failuresPerAddress else { return nil }
-            return max(1, Int((window - now.timeIntervalSince(entry.since)).rounded(.up)))
-        }
+    func blocked(_ address: String?) async throws -> Int? {
+        guard let address, failuresPerAddress > 0,
+              let failures = try await counters.current("login-failures:" + address), failures.count >= failuresPerAddress
+        else { return nil }
+        return max(1, failures.secondsLeft)
     }
 
-    func failed(_ address: String?, now: Date = Date()) {
+    func failed(_ address: String?) async throws {
         guard let address, failuresPerAddress > 0 else { return }
-        state.withLock { state in
-            if state.failures.count > Self.sweepAt { state.failures = state.failures.filter { now.timeIntervalSince($0.value.since) < window } }
-            if let entry = state.failures[address], now.timeIntervalSince(entry.since) < window {
-                state.failures[address] = (entry.count + 1, entry.since)
-            } else {
-                state.failures[address] = (1, now)
-            }
-        }
+        _ = try await counters.increment("login-failures:" + address, window: window)
     }
 }

@@ -1,6 +1,8 @@
+import Cache
 import CMS
 import Database
 import Foundation
+@testable import Server
 import Testing
 
 /// A migrated, bootstrapped database with its services.
@@ -20,7 +22,8 @@ struct AuthFixture {
         configuration.loginStallTime = 0.05
         configure(&configuration)
         let auth = AuthenticationService(database: db, hasher: hasher, configuration: configuration,
-                                         permissions: PermissionsResolver(database: db), logger: TestServices.logger)
+                                         permissions: PermissionsResolver(database: db),
+                                         counters: RateLimitLoginCounters(store: MemoryRateLimitStore()), logger: TestServices.logger)
         return AuthFixture(test: test, db: db, hasher: hasher, auth: auth)
     }
 

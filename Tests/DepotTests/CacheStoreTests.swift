@@ -123,6 +123,20 @@ import Testing
         for _ in 1...4 { _ = try await store.consume("ip:c", points: 3, duration: 0.5) }
         try await Task.sleep(for: .milliseconds(1000))
         #expect(try await store.consume("ip:c", points: 3, duration: 0.5).allowed, "a new window")
+
+        // Peeking doesn't count; a reset forgets; a window of 0 lasts until the reset (failed logins per account).
+        #expect(try await store.peek("ip:a")?.consumed == 4)
+        #expect(try await store.peek("ip:a")?.consumed == 4)
+        #expect(try await store.peek("ip:none") == nil)
+        try await store.reset("ip:a")
+        #expect(try await store.peek("ip:a") == nil)
+        #expect(try await store.consume("ip:a", points: 3, duration: 600).consumed == 1)
+        for _ in 1...2 { _ = try await store.consume("login:x", points: .max, duration: 0) }
+        try await Task.sleep(for: .milliseconds(600))
+        let kept = try #require(try await store.peek("login:x"))
+        #expect(kept.consumed == 2 && kept.retryAfter == 0, "\(kept)")
+        try await store.reset("login:x")
+        #expect(try await store.consume("login:x", points: .max, duration: 0).consumed == 1)
         await client?.shutdown()
     }
 

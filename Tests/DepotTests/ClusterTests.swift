@@ -19,6 +19,7 @@ import Testing
             "STORAGE_LOCATIONS": "s3", "STORAGE_S3_DRIVER": "s3", "STORAGE_S3_KEY": s3.key, "STORAGE_S3_SECRET": s3.secret,
             "STORAGE_S3_BUCKET": s3.bucket, "STORAGE_S3_ENDPOINT": s3.endpoint!, "STORAGE_S3_FORCE_PATH_STYLE": "true",
             "STORAGE_S3_HEALTHCHECK_THRESHOLD": "10000", "LOG_LEVEL": "debug", "LOG_STYLE": "raw",
+            "AUTH_LOGIN_IP_ATTEMPTS": "3", "LOGIN_STALL_TIME": "10ms",
         ]) { $1 }
         let a = try await DepotProcess.start(environment)
         let b = try await DepotProcess.start(environment)
@@ -88,6 +89,22 @@ import Testing
         let id = try #require(upload.json["data"]?["id"]?.stringValue, "\(upload.text)")
         let asset = try await call(b, "GET", "/assets/\(id)", token: token)
         #expect(asset.status == 200 && asset.body == bytes)
+
+        // Failed logins count once for both instances: per address (3 here), then even the right password waits…
+        func signIn(_ depot: DepotProcess, _ email: String, _ password: String, from address: String? = nil) async throws -> DepotProcess.Reply {
+            try await call(depot, "POST", "/auth/login", json: .object([("email", .string(email)), ("password", .string(password))]), from: address)
+        }
+        for n in 0..<3 { #expect(try await signIn(n % 2 == 0 ? a : b, "nobody@example.com", "wrong", from: "203.0.113.60").status == 401) }
+        let blocked = try await signIn(b, "admin@example.com", "admin-password", from: "203.0.113.60")
+        #expect(blocked.status == 429 && blocked.errorCode == "REQUESTS_EXCEEDED" && blocked.text.contains("failed logins"), "\(blocked.text)")
+        // …and per account: past auth_login_attempts (2) over A and B together, the account is suspended.
+        let user = try await call(a, "POST", "/users", json: .object([("email", "dora@example.com"), ("password", "dora-password"), ("status", "active")]), token: token)
+        #expect(user.status == 200, "\(user.text)")
+        #expect(try await call(a, "PATCH", "/settings", json: .object([("auth_login_attempts", .int(2))]), token: token).status == 200)
+        #expect(try await signIn(a, "dora@example.com", "wrong").status == 401)
+        #expect(try await signIn(b, "dora@example.com", "wrong").status == 401)
+        let third = try await signIn(a, "dora@example.com", "dora-password")
+        #expect(third.errorCode == "USER_SUSPENDED", "the third attempt over both instances suspends: \(third.status) \(third.text)")
     }
 
     /// Seconds since midnight of the last raw log line containing the given texts.

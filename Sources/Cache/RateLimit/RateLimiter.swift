@@ -11,9 +11,21 @@ public struct RateLimitOutcome: Sendable, Equatable {
     public let retryAfter: Int
 }
 
-/// Counts requests per key in fixed windows (as rate-limiter-flexible, which Directus uses).
+/// Counts requests per key in fixed windows (as rate-limiter-flexible, which Directus uses). A `duration` of 0
+/// keeps the count until it is reset (retryAfter 0), as rate-limiter-flexible's does.
 public protocol RateLimitStore: Sendable {
     func consume(_ key: String, points: Int, duration: Double) async throws -> RateLimitOutcome
+    /// The current window of `key` without counting; nil when nothing is counted.
+    func peek(_ key: String) async throws -> (consumed: Int, retryAfter: Int)?
+    /// Forgets `key`'s count.
+    func reset(_ key: String) async throws
+}
+
+extension RateLimitOutcome {
+    /// Whole seconds until `resetAt` (at least 1), or 0 for a window without end.
+    static func seconds(until resetAt: Double, from now: Double) -> Int {
+        resetAt.isFinite ? max(1, Int((resetAt - now).rounded(.up))) : 0
+    }
 }
 
 /// Per-process counters; windows that have ended are swept once the table grows.
@@ -27,12 +39,25 @@ public final class MemoryRateLimitStore: RateLimitStore {
         let now = Date().timeIntervalSince1970
         return windows.withLock { windows in
             if windows.count > Self.sweepAt { windows = windows.filter { $0.value.resetAt > now } }
-            var window: (count: Int, resetAt: Double) = windows[key].flatMap { $0.resetAt > now ? $0 : nil } ?? (0, now + duration)
+            var window: (count: Int, resetAt: Double) = windows[key].flatMap { $0.resetAt > now ? $0 : nil }
+                ?? (0, duration > 0 ? now + duration : .infinity)
             window.count += 1
             windows[key] = window
             return RateLimitOutcome(allowed: window.count <= points, consumed: window.count,
-                                    retryAfter: max(1, Int((window.resetAt - now).rounded(.up))))
+                                    retryAfter: RateLimitOutcome.seconds(until: window.resetAt, from: now))
         }
+    }
+
+    public func peek(_ key: String) async throws -> (consumed: Int, retryAfter: Int)? {
+        let now = Date().timeIntervalSince1970
+        return windows.withLock { windows in
+            guard let window = windows[key], window.resetAt > now else { return nil }
+            return (window.count, RateLimitOutcome.seconds(until: window.resetAt, from: now))
+        }
+    }
+
+    public func reset(_ key: String) async throws {
+        _ = windows.withLock { $0.removeValue(forKey: key) }
     }
 }
 
@@ -46,20 +71,43 @@ public final class RedisRateLimitStore: RateLimitStore {
         prefix = namespace + ":"
     }
 
-    /// KEYS[1] = counter, ARGV[1] = window in ms. Returns {count, ms left}.
+    /// KEYS[1] = counter, ARGV[1] = window in ms (0: none). Returns {count, ms left (-1: no end)}.
     static let script = RedisScript("""
         local count = redis.call('INCR', KEYS[1])
         local left = redis.call('PTTL', KEYS[1])
-        if left < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
+        if left < 0 and tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); left = tonumber(ARGV[1]) end
         return {count, left}
         """)
 
+    /// KEYS[1] = counter. Returns {count or false, ms left}.
+    static let peekScript = RedisScript("""
+        return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
+        """)
+
     public func consume(_ key: String, points: Int, duration: Double) async throws -> RateLimitOutcome {
-        let reply = try await client.eval(Self.script, keys: [prefix + key], arguments: [Array(String(max(1, Int(duration * 1000))).utf8)])
+        let milliseconds = duration > 0 ? max(1, Int(duration * 1000)) : 0
+        let reply = try await client.eval(Self.script, keys: [prefix + key], arguments: [Array(String(milliseconds).utf8)])
         guard case .array(let parts) = reply, parts.count == 2, let count = parts[0].integer, let left = parts[1].integer else {
             throw RedisError.command("unexpected rate limit reply: \(reply)")
         }
-        return RateLimitOutcome(allowed: count <= points, consumed: Int(count), retryAfter: max(1, Int((Double(left) / 1000).rounded(.up))))
+        return RateLimitOutcome(allowed: count <= points, consumed: Int(count), retryAfter: Self.seconds(left))
+    }
+
+    public func peek(_ key: String) async throws -> (consumed: Int, retryAfter: Int)? {
+        let reply = try await client.eval(Self.peekScript, keys: [prefix + key], arguments: [])
+        guard case .array(let parts) = reply, !parts.isEmpty else { throw RedisError.command("unexpected rate limit reply: \(reply)") }
+        guard let count = parts[0].integer else { return nil }
+        return (Int(count), Self.seconds(parts.count > 1 ? parts[1].integer ?? -1 : -1))
+    }
+
+    public func reset(_ key: String) async throws {
+        let reply = try await client.command(["DEL", prefix + key])
+        if case .error(let message) = reply { throw RedisError.command(message) }
+    }
+
+    /// Whole seconds from Redis's milliseconds left (PTTL; negative: no end → 0).
+    private static func seconds(_ milliseconds: Int64) -> Int {
+        milliseconds < 0 ? 0 : max(1, Int((Double(milliseconds) / 1000).rounded(.up)))
     }
 }
 
@@ -74,5 +122,17 @@ public final class FallbackRateLimitStore: RateLimitStore {
     public func consume(_ key: String, points: Int, duration: Double) async throws -> RateLimitOutcome {
         do { return try await primary.consume(key, points: points, duration: duration) }
         catch is RedisError { return try await fallback.consume(key, points: points, duration: duration) }
+    }
+
+    public func peek(_ key: String) async throws -> (consumed: Int, retryAfter: Int)? {
+        do { return try await primary.peek(key) }
+        catch is RedisError { return try await fallback.peek(key) }
+    }
+
+    public func reset(_ key: String) async throws {
+        try? await fallback.reset(key)
+        // Unreachable, Redis keeps its count until the window ends: the error is not the caller's to handle.
+        do { try await primary.reset(key) }
+        catch is RedisError {}
     }
 }

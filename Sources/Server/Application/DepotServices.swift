@@ -76,8 +76,14 @@ public final class DepotServices: Sendable {
         let database = TrackedDatabase(database, feed: changes)
         let permissions = PermissionsResolver(database: database)
         self.permissions = permissions
+        let limiter = configuration.rateLimiter
+        let limits: any RateLimitStore = limiter.store == .redis && redis != nil
+            ? FallbackRateLimitStore(primary: RedisRateLimitStore(client: redis!, namespace: configuration.cache.namespace + ":rate"))
+            : MemoryRateLimitStore()
+        rateLimits = limiter.perAddress != nil || limiter.global != nil ? limits : nil
         self.authentication = AuthenticationService(database: database, hasher: hasher, configuration: configuration.auth,
-                                                    permissions: permissions, logger: logger)
+                                                    permissions: permissions, counters: RateLimitLoginCounters(store: limits),
+                                                    logger: logger)
         self.users = UsersService(database: database, hasher: hasher, permissions: permissions)
         let settings = SettingsService(database: database, validators: AssetSettingsValidation.validators(configuration.assets),
                                        permissions: permissions)
@@ -104,14 +110,6 @@ public final class DepotServices: Sendable {
             responseCache = ResponseCache(store: store, configuration: cacheConfiguration, logger: logger)
         } else {
             responseCache = nil
-        }
-        let limiter = configuration.rateLimiter
-        if limiter.perAddress != nil || limiter.global != nil {
-            rateLimits = limiter.store == .redis && redis != nil
-                ? FallbackRateLimitStore(primary: RedisRateLimitStore(client: redis!, namespace: cacheConfiguration.namespace + ":rate"))
-                : MemoryRateLimitStore()
-        } else {
-            rateLimits = nil
         }
         bus = redis.map { ClusterBus(client: $0, channel: cacheConfiguration.busChannel, logger: logger) }
         sync = ClusterSync(cache: responseCache, bus: bus, schemas: schemas, permissions: permissions, settings: settings, logger: logger)
