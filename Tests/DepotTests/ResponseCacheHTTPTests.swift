@@ -1,4 +1,5 @@
 import CMS
+import Database
 import Foundation
 import Testing
 
@@ -122,6 +123,11 @@ import Testing
         let over = try await depot.request("GET", "/server/ping", headers: client)
         #expect(over.status == 429 && over.errorCode == "REQUESTS_EXCEEDED", "\(over.text)")
         #expect(Int(over.header("Retry-After") ?? "") ?? 0 >= 1)
+        // Directus's extensions: the points and when the window resets, as a date.
+        guard case .array(let errors)? = over.json["errors"], let extensions = errors.first?["extensions"] else { Issue.record("\(over.text)"); return }
+        #expect(extensions["limit"]?.stringValue == "5")
+        let reset = try #require(extensions["reset"]?.stringValue.flatMap(ISO8601.date(from:)), "\(over.text)")
+        #expect(reset > Date() && reset < Date().addingTimeInterval(61))
         #expect(try await depot.request("GET", "/server/ping", headers: ["X-Forwarded-For": "203.0.113.10"]).status == 200, "another client")
     }
 }

@@ -1,4 +1,6 @@
 import Cache
+import Database
+import Foundation
 import CMS
 import Hummingbird
 import Logging
@@ -26,7 +28,9 @@ struct RateLimitMiddleware: RouterMiddleware {
         }
         guard outcome.allowed else {
             throw CMSError(code: "REQUESTS_EXCEEDED", status: 429, message: "Too many requests, retry after \(outcome.retryAfter)s.",
-                           extensions: ["limit": String(limit.points), "reset": String(outcome.retryAfter)], retryAfter: outcome.retryAfter)
+                           extensions: ["limit": String(limit.points),
+                                        "reset": ISO8601.string(from: Date().addingTimeInterval(Double(outcome.retryAfter)))],
+                           retryAfter: outcome.retryAfter)
         }
     }
 }
