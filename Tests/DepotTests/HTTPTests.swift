@@ -258,11 +258,15 @@ import Testing
     @Test func gracefulShutdownFinishesInFlightRequests() async throws {
         // A failed login is held for LOGIN_STALL_TIME: long enough to signal the server while it is in flight.
         guard let (depot, test) = try await Self.server(.sqlite, ["LOGIN_STALL_TIME": "4000"]) else { return }
-        async let slow = depot.request("POST", "/auth/login", json: .object([("email", "admin@example.com"), ("password", "wrong")]))
-        try await Task.sleep(for: .milliseconds(1000))   // well inside the 4 s stall, even on a loaded machine
+        let payload = #"{"email":"admin@example.com","password":"wrong"}"#
+        let socket = try #require(RawHTTPExchange.send(port: depot.port, """
+            POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(payload.utf8.count)\r\n\
+            Connection: close\r\n\r\n\(payload)
+            """))
+        try await Task.sleep(for: .milliseconds(1000))   // the request is written; well inside the 4 s stall
         kill(depot.process.processIdentifier, SIGTERM)
-        let reply = try await slow
-        #expect(reply.status == 401 && reply.errorCode == "INVALID_CREDENTIALS")
+        let reply = await RawHTTPExchange.receive(socket)
+        #expect(reply.hasPrefix("HTTP/1.1 401") && reply.contains("INVALID_CREDENTIALS"), "\(reply)")
         #expect(await depot.stop() == 0)
         // After shutdown nothing listens.
         await #expect(throws: (any Error).self) { _ = try await depot.request("GET", "/server/ping") }
