@@ -107,7 +107,7 @@ public final class RedisRateLimitStore: RateLimitStore {
 
     /// Whole seconds from Redis's milliseconds left (PTTL; negative: no end → 0).
     private static func seconds(_ milliseconds: Int64) -> Int {
-        milliseconds < 0 ? 0 : max(1, Int((Double(milliseconds) / 1000).rounded(.up)))
+        RateLimitOutcome.seconds(until: milliseconds < 0 ? .infinity : Double(milliseconds) / 1000, from: 0)
     }
 }
 
