@@ -4,6 +4,9 @@ public struct AssetsConfiguration: Sendable, Equatable {
     public var maxDimension = 6000
     /// `ASSETS_TRANSFORM_MAX_INPUT_PIXELS`: sources with more pixels are refused from their header, never decoded.
     public var maxInputPixels = 70_000_000
+    /// `ASSETS_TRANSFORM_MAX_MEMORY` (Depot's own): the memory one transform may need, estimated from the source's
+    /// header and the output size; past it the request is refused before any decode.
+    public var maxMemory = 384 * 1024 * 1024
     /// `ASSETS_TRANSFORM_MAX_OPERATIONS`: entries of `transforms` (presets are exempt).
     public var maxOperations = 5
     /// `ASSETS_TRANSFORM_TIMEOUT`, in seconds.

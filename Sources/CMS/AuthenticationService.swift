@@ -38,13 +38,15 @@ public final class AuthenticationService: Sendable {
 
     public func login(email: String, password: String, mode: LoginMode, context: Accountability) async throws -> IssuedTokens {
         let started = ContinuousClock.now
-        if let retryAfter = try await throttle.blocked(context.ip) {
+        // Counted before the password is checked, so parallel attempts can't all pass a check made before any failed.
+        if let retryAfter = try await throttle.admit(context.ip) {
             throw CMSError(code: "REQUESTS_EXCEEDED", status: 429, message: "Too many failed logins, retry after \(retryAfter)s.", retryAfter: retryAfter)
         }
         do {
-            return try await attemptLogin(email: email, password: password, mode: mode, context: context)
+            let tokens = try await attemptLogin(email: email, password: password, mode: mode, context: context)
+            try? await throttle.succeeded(context.ip)
+            return tokens
         } catch let error as CMSError where error.status == 401 {
-            try? await throttle.failed(context.ip)
             // Pad every failure to the same minimum duration (Directus's LOGIN_STALL_TIME).
             let remaining = Duration.seconds(configuration.loginStallTime) - (ContinuousClock.now - started)
             if remaining > .zero { try? await Task.sleep(for: remaining) }

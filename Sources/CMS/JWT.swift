@@ -26,6 +26,9 @@ public struct TokenClaims: Sendable, Equatable {
 /// HS256 JSON Web Tokens signed with `SECRET`, issuer `directus`. The HMAC is swift-crypto's; this type only
 /// frames it (base64url segments) and checks the claims.
 public struct JWTSigner: Sendable {
+    /// Seconds a token's `nbf`/`iat` may lie ahead of this clock (instances' clocks differ a little).
+    static let clockSkew: Int64 = 60
+
     private let key: SymmetricKey
 
     public init(secret: String) { key = SymmetricKey(data: Data(secret.utf8)) }
@@ -65,7 +68,19 @@ public struct JWTSigner: Sendable {
               payload["iss"]?.stringValue == "directus"
         else { throw .invalidToken }
         guard case .int(let exp)? = payload["exp"] else { throw .invalidToken }
-        if Int64(now.timeIntervalSince1970) >= exp { throw .tokenExpired }
+        let seconds = Int64(now.timeIntervalSince1970)
+        if seconds >= exp { throw .tokenExpired }
+        // Not valid yet, or issued in the future past the clock skew another instance may have.
+        for claim in ["nbf", "iat"] {
+            guard let value = payload[claim] else { continue }
+            let time: Double
+            switch value {
+            case .int(let i): time = Double(i)
+            case .double(let d): time = d
+            default: throw .invalidToken
+            }
+            if time > Double(seconds + Self.clockSkew) { throw .invalidToken }
+        }
         // Directus refuses tokens that lack these claims.
         guard let role = payload["role"], let app = payload["app_access"]?.boolValue,
               let admin = payload["admin_access"]?.boolValue else { throw .invalidToken }

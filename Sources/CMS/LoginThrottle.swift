@@ -9,6 +9,8 @@ public protocol LoginCounters: Sendable {
     /// The count of `key` now, without counting; nil when there is none.
     func current(_ key: String) async throws -> (count: Int, secondsLeft: Int)?
     func reset(_ key: String) async throws
+    /// Takes one back from `key`'s count, if it has one.
+    func release(_ key: String) async throws
 }
 
 /// Failed-login bookkeeping: attempts per account, counted toward `auth_login_attempts` until a success (as
@@ -27,16 +29,17 @@ struct LoginThrottle: Sendable {
         try await counters.reset("login-attempts:" + user)
     }
 
-    /// Seconds until `address` may try again, or nil when it may now.
-    func blocked(_ address: String?) async throws -> Int? {
-        guard let address, failuresPerAddress > 0,
-              let failures = try await counters.current("login-failures:" + address), failures.count >= failuresPerAddress
-        else { return nil }
-        return max(1, failures.secondsLeft)
+    /// Counts one login attempt from `address` before its password is checked; the seconds until it may try
+    /// again when that attempt is past the limit, nil when it may go on.
+    func admit(_ address: String?) async throws -> Int? {
+        guard let address, failuresPerAddress > 0 else { return nil }
+        let attempts = try await counters.increment("login-failures:" + address, window: window)
+        return attempts.count > failuresPerAddress ? max(1, attempts.secondsLeft) : nil
     }
 
-    func failed(_ address: String?) async throws {
+    /// A successful login is not a failure: its attempt is taken back.
+    func succeeded(_ address: String?) async throws {
         guard let address, failuresPerAddress > 0 else { return }
-        _ = try await counters.increment("login-failures:" + address, window: window)
+        try await counters.release("login-failures:" + address)
     }
 }

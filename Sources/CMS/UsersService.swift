@@ -3,24 +3,14 @@ import Foundation
 
 /// Users: reads through the items query path; updating oneself. Writes to other users come with access control.
 public final class UsersService: Sendable {
-    private let database: any Database
-    private let hasher: PasswordHasher
+    /// Writes to oneself go through the items path, under the caller's own update rules on `directus_users`.
+    private let items: ItemsService
     /// `directus_users` through the items query path (`/users`, `/users/:id`, `/users/me`).
     public let store: CollectionStore
     private let guardian: CollectionGuard
 
-    /// Columns a user may change on their own record without further permissions.
-    static let selfWritable: Set<String> = [
-        "first_name", "last_name", "email", "password", "token", "location", "title", "description", "tags",
-        "avatar", "language", "appearance", "theme_dark", "theme_light", "theme_light_overrides",
-        "theme_dark_overrides", "email_notifications", "text_direction",
-    ]
-    static let jsonColumns: Set<String> = ["tags", "auth_data", "theme_light_overrides", "theme_dark_overrides"]
-    static let booleanColumns: Set<String> = ["email_notifications"]
-
-    public init(database: any Database, hasher: PasswordHasher, permissions: PermissionsResolver? = nil) {
-        self.database = database
-        self.hasher = hasher
+    public init(database: any Database, items: ItemsService, permissions: PermissionsResolver? = nil) {
+        self.items = items
         self.store = CollectionStore(schema: .system("directus_users"), database: database)
         self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
@@ -37,46 +27,12 @@ public final class UsersService: Sendable {
         return .object([("id", .string(id))])
     }
 
-    /// Updates the caller's own record; only `selfWritable` columns, passwords hashed, then re-read.
+    /// Updates the caller's own record with the same permission check as `PATCH /users/:id` (fields, item filter,
+    /// validation, presets; passwords hashed), then re-reads it.
     public func updateMe(_ accountability: Accountability, payload: JSONValue, query: Query = Query()) async throws -> JSONValue {
         guard let id = accountability.user else { throw CMSError.invalidCredentials }
-        guard case .object(let values, let keys) = payload else { throw CMSError.invalidPayload("Payload must be an object") }
-        var assignments: [String] = []
-        var binds: [DatabaseValue] = []
-        for key in keys {
-            guard Self.selfWritable.contains(key) else {
-                throw CMSError.forbiddenField(key, "directus_users")
-            }
-            assignments.append("\(database.dialect.quote(key)) = ?")
-            binds.append(try await bind(values[key] ?? .null, column: key))
-        }
-        if !assignments.isEmpty {
-            do {
-                try await database.execute("UPDATE directus_users SET \(assignments.joined(separator: ", ")) WHERE id = ?", binds + [.text(id)])
-            } catch let DatabaseError.constraint(violation) {
-                throw CMSError.constraint(violation, collection: "directus_users")
-            }
-        }
+        guard case .object = payload else { throw CMSError.invalidPayload("Payload must be an object") }
+        try await items.update("directus_users", keys: [id], payload, accountability: accountability, system: true)
         return try await me(accountability, query: query)
-    }
-
-    private func bind(_ value: JSONValue, column: String) async throws -> DatabaseValue {
-        if case .null = value {
-            guard column != "password" else { throw CMSError.invalidPayload("\"password\" can't be null") }
-            return .null
-        }
-        if Self.jsonColumns.contains(column) { return .text(String(decoding: value.serialized(), as: UTF8.self)) }
-        if Self.booleanColumns.contains(column) {
-            guard let b = value.boolValue else { throw CMSError.invalidPayload("\"\(column)\" must be a boolean") }
-            return .boolean(b)
-        }
-        guard let text = value.stringValue else { throw CMSError.invalidPayload("\"\(column)\" must be a string") }
-        if column == "password" {
-            guard !text.isEmpty else { throw CMSError.invalidPayload("\"password\" can't be empty") }
-            return .text(try await hasher.hash(text))
-        }
-        if column == "email" { return .text(text.lowercased()) }
-        if column == "token", text.isEmpty { throw CMSError.invalidPayload("\"token\" can't be empty (use null to remove it)") }
-        return .text(text)
     }
 }

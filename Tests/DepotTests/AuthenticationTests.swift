@@ -137,7 +137,9 @@ struct AuthFixture {
     @Test(arguments: Dialect.allCases)
     func usersUpdateTheirOwnRecordOnly(dialect: Dialect) async throws {
         guard let f = try await AuthFixture.make(dialect) else { return }
-        let users = UsersService(database: f.db, hasher: f.hasher)
+        let permissions = PermissionsResolver(database: f.db)
+        let items = ItemsService(database: f.db, schemas: SchemaCache(database: f.db), hashParameters: TestServices.fastHash, permissions: permissions)
+        let users = UsersService(database: f.db, items: items, permissions: permissions)
         let me = try await f.auth.accountability(forToken: "static-token", ip: nil, userAgent: nil)
         let updated = try await users.updateMe(me, payload: .object([("first_name", "Ada"), ("password", "new-pass")]))
         #expect(updated["first_name"] == "Ada")

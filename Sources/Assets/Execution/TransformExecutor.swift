@@ -19,7 +19,9 @@ final class TransformExecutor: Sendable {
     /// Transforms running or waiting now.
     var load: Int { admitted.withLock { $0 } }
 
-    /// `deadline` is in `depot_vips_monotonic_us` time.
+    /// `deadline` is in `depot_vips_monotonic_us` time. The caller is answered `timedOut` at the deadline even
+    /// when the work can't be stopped then (an encoder such as libheif's does not look at libvips's clock): the
+    /// thread finishes on its own and counts toward the load until it has.
     func run<T: Sendable>(deadline: Int64, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         let accepted = admitted.withLock { count in
             guard count < capacity else { return false }
@@ -27,12 +29,40 @@ final class TransformExecutor: Sendable {
             return true
         }
         guard accepted else { throw AssetsError.queueFull }
-        defer { admitted.withLock { $0 -= 1 } }
-        return try await pool.runIfActive {
-            guard VipsClock.now < deadline else { throw AssetsError.timedOut }
-            return try body()
+        let answered = FirstAnswer()
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            @Sendable func answer(_ result: Result<T, any Error>) {
+                if answered.claim() { continuation.resume(with: result) }
+            }
+            let timer = Task {
+                try await Task.sleep(for: .microseconds(max(0, deadline - VipsClock.now)) + Self.grace)
+                answer(.failure(AssetsError.timedOut))
+            }
+            pool.submit { state in
+                defer {
+                    timer.cancel()
+                    self.admitted.withLock { $0 -= 1 }
+                }
+                guard case .active = state else { return answer(.failure(AssetsError.queueFull)) }
+                guard VipsClock.now < deadline else { return answer(.failure(AssetsError.timedOut)) }
+                answer(Result { try body() })
+            }
         }
     }
+
+    /// True for the first caller only: a job's result and its deadline race to answer.
+    private final class FirstAnswer: Sendable {
+        private let done = Mutex(false)
+        func claim() -> Bool {
+            done.withLock { done in
+                defer { done = true }
+                return !done
+            }
+        }
+    }
+
+    /// How long after its deadline a transform that has not stopped is answered for.
+    static let grace = Duration.milliseconds(250)
 
     func shutdown() async {
         try? await pool.shutdownGracefully()

@@ -29,7 +29,7 @@ public struct Colour: Sendable, Hashable, CustomStringConvertible {
         if s.hasPrefix("#") { return hex(String(s.dropFirst())) }
         if s.hasPrefix("rgb"), let open = s.firstIndex(of: "("), s.hasSuffix(")") {
             let numbers = s[s.index(after: open)..<s.index(before: s.endIndex)].split(separator: ",")
-                .map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                .map { Double($0.trimmingCharacters(in: .whitespaces)).flatMap { $0.isFinite ? $0 : nil } }
             guard numbers.count == 3 || numbers.count == 4, numbers.allSatisfy({ $0 != nil }) else { return nil }
             let n = numbers.map { $0! }
             return Colour(r: n[0], g: n[1], b: n[2], alpha: n.count == 4 ? n[3] * 255 : 255).clamped

@@ -118,8 +118,7 @@ enum TransformParser {
             return .operation(.gamma(gamma, gammaOut))
         case "normalize", "normalise": return .operation(.normalise)
         case "median":
-            let size = Int(number(0) ?? 3)
-            guard (1...25).contains(size) else { throw bad("size must be between 1 and 25") }
+            guard let size = args.isEmpty ? 3 : JSONArgument.integer(args[0]), (1...25).contains(size) else { throw bad("size must be a whole number between 1 and 25") }
             return .operation(.median(size))
         case "trim":
             let threshold = number(0) ?? options.flatMap { JSONArgument.number($0["threshold"]) } ?? 10

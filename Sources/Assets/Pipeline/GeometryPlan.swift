@@ -46,8 +46,9 @@ struct GeometryPlan: Equatable {
                 if sx >= sy, scale == sx { rw = tw }
                 if sy >= sx, scale == sy { rh = th }
                 let cw = min(tw, rw), ch = min(th, rh)
-                let fx = (o.focalPoint?.x ?? W / 2) * Double(rw) / W
-                let fy = (o.focalPoint?.y ?? H / 2) * Double(rh) / H
+                // A focal point off the image (from the query or the file's row) is taken at its nearest edge.
+                let fx = min(max(0, o.focalPoint?.x ?? W / 2), W) * Double(rw) / W
+                let fy = min(max(0, o.focalPoint?.y ?? H / 2), H) * Double(rh) / H
                 let left = min(max(0, Int((fx - Double(cw) / 2).rounded())), rw - cw)
                 let top = min(max(0, Int((fy - Double(ch) / 2).rounded())), rh - ch)
                 let crop = (cw, ch) == (rw, rh) ? nil : Box(left: left, top: top, width: cw, height: ch)

@@ -5,6 +5,13 @@ import Foundation
 /// Blocking: runs on the transform executor's threads only.
 struct ImagePipeline {
     let limits: AssetsConfiguration
+    /// Shared by every transform of the process.
+    let memory: MemoryBudget
+
+    init(limits: AssetsConfiguration) {
+        self.limits = limits
+        memory = MemoryBudget(bytes: limits.maxMemory)
+    }
 
     func run(_ input: ImageInput, _ transform: ResolvedTransform, deadline: Int64) throws(AssetsError) -> EncodedImage {
         do {
@@ -29,9 +36,22 @@ struct ImagePipeline {
         let options = transform.options
         let header = try LoadStep.header(bytes, path: path, maxInputPixels: limits.maxInputPixels)
         let turns = OperationsStep.quarterTurns(options.operations)
+        let random = options.operations.contains(where: \.isPreResize)
+        // Loaders other than these decode the whole image whatever access is asked for (GIF, HEIF, SVG, …).
+        let streams = ["jpegload", "pngload", "webpload", "tiffload"].contains { header.loader.hasPrefix($0) }
+        let estimate = Self.memory(header, random: random || !streams, turns: turns, options: options,
+                                   format: transform.output.format(hasAlpha: header.hasAlpha))
+        return try memory.withReservation(estimate, deadline: deadline) {
+            try decodeAndEncode(bytes: bytes, path: path, transform, header: header, random: random, turns: turns, deadline: deadline)
+        }
+    }
+
+    private func decodeAndEncode(bytes: UnsafeRawBufferPointer?, path: String?, _ transform: ResolvedTransform, header: LoadStep.Header,
+                                 random: Bool, turns: Int, deadline: Int64) throws -> EncodedImage {
+        let options = transform.options
         var image: VipsImageHandle
         let plan: GeometryPlan
-        if options.operations.contains(where: \.isPreResize) {
+        if random {
             // Pixel coordinates of extract/trim/rotate refer to the whole, upright source: no shrink-on-load.
             image = try LoadStep.open(bytes, path: path, header: header, resize: nil, sequential: false)
             image = try OrientStep.run(image, orientation: header.orientation, quarterTurns: turns, inMemory: true, deadline: deadline)
@@ -54,6 +74,16 @@ struct ImagePipeline {
         image = try OperationsStep.postResize(image, options.operations, deadline: deadline)
         let format = transform.output.format(hasAlpha: image.hasAlpha)
         return try EncodeStep.run(image, format: format, quality: options.quality ?? format.defaultQuality, deadline: deadline)
+    }
+
+    /// The memory a transform will need, from the header alone.
+    private static func memory(_ header: LoadStep.Header, random: Bool, turns: Int, options: TransformOptions, format: ImageFormat) -> Int {
+        let swap = header.swapsAxes != (turns % 2 == 1)
+        let plan = GeometryPlan.plan(sourceWidth: swap ? header.height : header.width, sourceHeight: swap ? header.width : header.height, options: options)
+        let output = plan.crop.map { (width: max($0.width, plan.resizeWidth), height: max($0.height, plan.resizeHeight)) }
+            ?? (width: plan.resizeWidth, height: plan.resizeHeight)
+        return MemoryEstimate.bytes(width: header.width, height: header.height, bands: header.bands, bandFormat: header.bandFormat,
+                                    random: random, output: output, format: format, alpha: header.hasAlpha)
     }
 
     /// libvips failures are the source's fault (corrupt, truncated, unsupported) unless our deadline killed them.

@@ -6,6 +6,8 @@ enum LoadStep {
     /// What the header tells before decoding.
     struct Header {
         let width: Int, height: Int, orientation: Int, hasAlpha: Bool, loader: String
+        var bands = 3
+        var bandFormat: Int32 = 0
 
         /// EXIF orientations 5–8 turn the image a quarter.
         var swapsAxes: Bool { orientation >= 5 }
@@ -14,7 +16,8 @@ enum LoadStep {
     static func header(_ bytes: UnsafeRawBufferPointer?, path: String?, maxInputPixels: Int) throws(AssetsError) -> Header {
         let image = if let path { try VipsImageHandle.open(path: path) } else { try VipsImageHandle.open(bytes: bytes!) }
         let h = image.header
-        let header = Header(width: Int(h.width), height: Int(h.height), orientation: Int(h.orientation), hasAlpha: h.has_alpha != 0, loader: image.loader)
+        let header = Header(width: Int(h.width), height: Int(h.height), orientation: Int(h.orientation), hasAlpha: h.has_alpha != 0,
+                            loader: image.loader, bands: Int(h.bands), bandFormat: h.band_format)
         guard header.width > 0, header.height > 0 else { throw .unreadable("the image has no pixels") }
         guard header.width * header.height <= maxInputPixels else {
             throw .illegal("The image is \(header.width)×\(header.height) pixels, more than the \(maxInputPixels) this server transforms.")

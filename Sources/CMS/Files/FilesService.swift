@@ -55,6 +55,7 @@ public final class FilesService: Sendable {
             if let field = store.schema.field(key) { values.append((key, try FieldValues.database(value, field))) }
         }
         let location = metadata.last { $0.0 == "storage" }?.1 ?? storage.defaultName
+        guard storage.names.contains(location) else { throw CMSError.invalidPayload("\"storage\" must be one of \(storage.names.joined(separator: ", "))") }
         let driver = try storage.driver(location)
         let id = RandomToken.uuid()
         let name = values.first { $0.0 == "filename_download" }?.1.string ?? filename ?? id

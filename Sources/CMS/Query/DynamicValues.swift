@@ -51,7 +51,8 @@ struct DynamicValues {
     /// `-1 day`, `+2 hours`, `3 weeks` (units singular or plural: second … year).
     static func adjust(_ date: Date, by text: String) -> Date? {
         let parts = text.split(separator: " ")
-        guard parts.count == 2, let amount = Int(parts[0]) else { return nil }
+        // Ten thousand years either way is past any date a database stores; more could overflow the calendar.
+        guard parts.count == 2, let amount = Int(parts[0]), abs(amount) <= 10_000 * 366 * 86_400 else { return nil }
         var unit = parts[1].lowercased()
         if unit.hasSuffix("s") { unit.removeLast() }
         let components: [String: Calendar.Component] = ["second": .second, "minute": .minute, "hour": .hour, "day": .day,

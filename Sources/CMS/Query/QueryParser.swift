@@ -3,10 +3,24 @@ import Foundation
 /// Reads Directus's query parameters — from a URL (bracket form `filter[status][_eq]=x` or JSON strings) or from a
 /// `SEARCH` body's `query` object — into a `Query`. Only the syntax is checked here.
 public enum QueryParser {
+    /// What one read may ask for. Every number of a query is checked against these before any arithmetic or SQL.
     public struct Limits: Sendable {
         public var defaultLimit = 100
         /// `QUERY_LIMIT_MAX`; nil = none.
         public var maxLimit: Int?
+        /// `MAX_RELATIONAL_DEPTH`: parts of a field path in `fields`, `sort`, `groupBy` and `aggregate`.
+        public var maxRelationalDepth = 10
+        /// `QUERYSTRING_MAX_PARSE_DEPTH`: brackets of one URL key (`filter[a][b][_eq]`).
+        public var maxParseDepth = 10
+        /// `QUERYSTRING_ARRAY_LIMIT`: entries of one bracket-form list.
+        public var arrayLimit = 500
+        /// `MAX_JSON_QUERY_DEPTH`: objects nested in `filter`, `deep`, `aggregate` or `alias`.
+        public var maxJSONDepth = 10
+        /// `QUERY_FILTER_MAX_SIBLINGS` (Depot's own): entries of one `_and`/`_or`, and fields of one filter object.
+        public var maxFilterSiblings = 500
+        /// `QUERY_MAX_PATTERN_LENGTH` (Depot's own): characters of `search` and of a text filter operand.
+        public var maxPatternLength = 2_048
+
         public init(defaultLimit: Int = 100, maxLimit: Int? = nil) {
             self.defaultLimit = defaultLimit
             self.maxLimit = maxLimit
@@ -15,7 +29,7 @@ public enum QueryParser {
 
     /// URL query pairs in order, repeated keys included.
     public static func parse(pairs: [(String, String)], limits: Limits = Limits()) throws(CMSError) -> Query {
-        try parse(object: BracketQuery.decode(pairs), limits: limits)
+        try parse(object: BracketQuery.decode(pairs, limits: limits), limits: limits)
     }
 
     /// A query object (`SEARCH` body `query`, or decoded URL parameters).
@@ -23,26 +37,29 @@ public enum QueryParser {
         guard case .object = object else { throw CMSError.invalidQuery("The query must be an object") }
         var query = Query()
         query.limit = limits.maxLimit.map { min($0, limits.defaultLimit) } ?? limits.defaultLimit
-        if let fields = object["fields"] { query.fields = try list(fields, "fields") }
-        if let filter = object["filter"] { query.filter = try jsonParameter(filter, "filter") }
+        let bounds = QueryBounds(limits)
+        if let fields = object["fields"] { query.fields = try bounds.paths(try list(fields, "fields"), "fields") }
+        if let filter = object["filter"] { query.filter = try bounds.filter(try jsonParameter(filter, "filter")) }
         if let search = object["search"] {
             guard let text = scalarText(search) else { throw CMSError.invalidQuery("\"search\" must be a string") }
-            query.search = text
+            query.search = try bounds.pattern(text, "search")
         }
-        if let sort = object["sort"] { query.sort = try list(sort, "sort") }
+        if let sort = object["sort"] { query.sort = try bounds.paths(try list(sort, "sort"), "sort") }
         if let limit = object["limit"] {
             guard let value = integer(limit), value >= -1 else { throw CMSError.invalidQuery("\"limit\" must be a whole number, -1 for all") }
             if let max = limits.maxLimit, value > max { throw CMSError.invalidQuery("\"limit\" can't be more than \(max)") }
             query.limit = value == -1 ? limits.maxLimit : value
         }
         if let offset = object["offset"] {
-            guard let value = integer(offset), value >= 0 else { throw CMSError.invalidQuery("\"offset\" must be a whole number") }
+            guard let value = integer(offset), (0...QueryBounds.maxOffset).contains(value) else {
+                throw CMSError.invalidQuery("\"offset\" must be a whole number from 0 to \(QueryBounds.maxOffset)")
+            }
             query.offset = value
         }
         if let page = object["page"] {
             guard let value = integer(page), value >= 1 else { throw CMSError.invalidQuery("\"page\" must be 1 or more") }
             query.page = value
-            query.offset = (value - 1) * (query.limit ?? 0)
+            query.offset = try offset(page: value, limit: query.limit ?? 0, "page")
         }
         if let meta = object["meta"] {
             for name in try list(meta, "meta") {
@@ -54,13 +71,13 @@ public enum QueryParser {
             guard case .object(let functions, let keys) = try jsonParameter(aggregate, "aggregate") else {
                 throw CMSError.invalidQuery("\"aggregate\" must be an object")
             }
-            for key in keys { query.aggregate[key] = try list(functions[key]!, "aggregate[\(key)]") }
+            for key in keys { query.aggregate[key] = try bounds.paths(try list(functions[key]!, "aggregate[\(key)]"), "aggregate") }
         }
-        if let groupBy = object["groupBy"] { query.groupBy = try list(groupBy, "groupBy") }
+        if let groupBy = object["groupBy"] { query.groupBy = try bounds.paths(try list(groupBy, "groupBy"), "groupBy") }
         if let deep = object["deep"] {
             let value = try jsonParameter(deep, "deep")
             guard case .object = value else { throw CMSError.invalidQuery("\"deep\" must be an object") }
-            query.deep = value
+            query.deep = try bounds.deep(value)
         }
         if let alias = object["alias"] {
             guard case .object(let pairs, let keys) = try jsonParameter(alias, "alias") else { throw CMSError.invalidQuery("\"alias\" must be an object") }
@@ -78,6 +95,13 @@ public enum QueryParser {
             query.export = format
         }
         return query
+    }
+
+    /// The offset of page `page` (from 1) of `limit` rows; a page past what a 64-bit offset can hold is refused.
+    static func offset(page: Int, limit: Int, _ name: String) throws(CMSError) -> Int {
+        let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: limit)
+        guard !overflow, offset <= QueryBounds.maxOffset else { throw CMSError.invalidQuery("\"\(name)\" is too large") }
+        return offset
     }
 
     /// A comma list, an array, or an array of comma lists.
@@ -127,14 +151,12 @@ public enum QueryParser {
 
 /// qs-style decoding of bracketed keys: `filter[a][_eq]=1&fields[]=x` → `{"filter":{"a":{"_eq":"1"}},"fields":["x"]}`.
 enum BracketQuery {
-    static let maxDepth = 10
-
-    static func decode(_ pairs: [(String, String)]) throws(CMSError) -> JSONValue {
+    static func decode(_ pairs: [(String, String)], limits: QueryParser.Limits = .init()) throws(CMSError) -> JSONValue {
         var root = JSONValue.object([])
         for (key, value) in pairs {
             var path: [String] = []
             guard let open = key.firstIndex(of: "[") else {
-                if root[key] == nil { root = set(root, [key], .string(value)) }
+                if root[key] == nil { root = try set(root, [key], .string(value), limit: limits.arrayLimit) }
                 continue
             }
             path.append(String(key[..<open]))
@@ -143,29 +165,35 @@ enum BracketQuery {
                 path.append(String(rest[rest.index(after: rest.startIndex)..<close]))
                 rest = rest[rest.index(after: close)...]
             }
-            guard path.count <= maxDepth + 1 else { throw CMSError.invalidQuery("\"\(path[0])\" is nested too deeply") }
-            root = set(root, path, .string(value))
+            guard path.count <= limits.maxParseDepth + 1 else { throw CMSError.invalidQuery("\"\(path[0])\" is nested too deeply") }
+            // An index past the array limit (or a list grown past it) would make one parameter arbitrarily large.
+            guard path.allSatisfy({ Int($0).map { $0 < limits.arrayLimit } ?? true }) else {
+                throw CMSError.invalidQuery("\"\(path[0])\" has more than \(limits.arrayLimit) entries")
+            }
+            root = try set(root, path[...], .string(value), limit: limits.arrayLimit)
         }
         return root
     }
 
-    /// Sets `value` at `path`; an empty segment (`[]`) appends to an array.
-    private static func set(_ node: JSONValue, _ path: ArraySlice<String>, _ value: JSONValue) -> JSONValue {
+    /// Sets `value` at `path`; an empty segment (`[]`) appends to an array of at most `limit` entries.
+    private static func set(_ node: JSONValue, _ path: ArraySlice<String>, _ value: JSONValue, limit: Int) throws(CMSError) -> JSONValue {
         guard let head = path.first else { return value }
         let rest = path.dropFirst()
         if head.isEmpty {
             var items: [JSONValue] = []
             if case .array(let existing) = node { items = existing }
-            items.append(set(.null, rest, value))
+            guard items.count < limit else { throw CMSError.invalidQuery("A list parameter has more than \(limit) entries") }
+            items.append(try set(.null, rest, value, limit: limit))
             return .array(items)
         }
         guard case .object(var dict, var keys) = node else {
-            return .object([(head, set(.null, rest, value))])
+            return .object([(head, try set(.null, rest, value, limit: limit))])
         }
-        if dict[head] == nil { keys.append(head) }
-        dict[head] = set(dict[head] ?? .null, rest, value)
+        if dict[head] == nil {
+            guard keys.count < limit else { throw CMSError.invalidQuery("A parameter has more than \(limit) entries") }
+            keys.append(head)
+        }
+        dict[head] = try set(dict[head] ?? .null, rest, value, limit: limit)
         return .object(dict, keys: keys)
     }
-
-    private static func set(_ node: JSONValue, _ path: [String], _ value: JSONValue) -> JSONValue { set(node, path[...], value) }
 }

@@ -7,16 +7,28 @@ struct QueryRunner {
     static let batchSize = 500
 
     func items(_ plan: ReadPlan) throws -> [JSONValue] {
-        let (sql, binds) = SQLRenderer.render(plan.select, connection.dialect)
+        let (sql, binds) = try render(plan.select)
         let rows = try connection.query(sql, binds)
         if let aggregate = plan.aggregate { return rows.map { Self.aggregateRow($0, aggregate) } }
         return try decode(rows, plan.outputs)
     }
 
     func count(_ select: SQLSelect) throws -> Int64 {
-        let (sql, binds) = SQLRenderer.render(select, connection.dialect)
+        let (sql, binds) = try render(select)
         return Int64(try connection.query(sql, binds).first?["count"].int ?? 0)
     }
+
+    /// The statement's text and values. SQLite takes at most 32,766 values and PostgreSQL 65,535: a query with more
+    /// is the caller's to narrow, not a database failure.
+    private func render(_ select: SQLSelect) throws(CMSError) -> (String, [DatabaseValue]) {
+        let (sql, binds) = SQLRenderer.render(select, connection.dialect)
+        guard binds.count <= Self.maxBinds else {
+            throw CMSError.invalidQuery("The query has \(binds.count) values, more than the \(Self.maxBinds) one read can have")
+        }
+        return (sql, binds)
+    }
+
+    static let maxBinds = 32_766
 
     private func decode(_ rows: [Row], _ outputs: [OutputNode]) throws -> [JSONValue] {
         var children: [String: [String: [JSONValue]]] = [:]   // parent-key column → parent key → children
@@ -43,7 +55,7 @@ struct QueryRunner {
                     var select = plan.select
                     let link = SQLExpression.inList(.column(table: select.alias, name: plan.relation.field), batch.map(SQLExpression.bind), negated: false)
                     select.filter = select.filter.map { .and([link, $0]) } ?? link
-                    let (sql, binds) = SQLRenderer.render(select, connection.dialect)
+                    let (sql, binds) = try render(select)
                     let childRows = try connection.query(sql, binds)
                     let values: [JSONValue]
                     if let keysOnly = plan.keysOnly, case .value(_, _, let field)? = plan.outputs.first {

@@ -96,7 +96,8 @@ enum FieldValues {
             guard let s = value.stringValue, let local = ISO8601.localDateTime(s) else { throw wrong("a date-time (YYYY-MM-DDTHH:mm:ss)") }
             return .text(local)
         case .timestamp:
-            guard let s = value.stringValue, let date = ISO8601.date(from: s) ?? ISO8601.localDateTime(s).flatMap({ ISO8601.date(from: $0 + "Z") }) else {
+            guard let s = value.stringValue, ISO8601.localDateTime(s) != nil,
+                  let date = ISO8601.date(from: s) ?? ISO8601.localDateTime(s).flatMap({ ISO8601.date(from: $0 + "Z") }) else {
                 throw wrong("an ISO 8601 timestamp")
             }
             return .text(ISO8601.string(from: date))
@@ -132,9 +133,15 @@ enum FieldValues {
 
 extension ISO8601 {
     /// `YYYY-MM-DD` from a date or date-time text.
+    /// Only days that exist: Foundation's parser would roll `2024-02-30` over into March, which PostgreSQL refuses.
     static func day(_ text: String) -> String? {
         let day = String(text.prefix(10))
-        return (try? Date(day + "T00:00:00Z", strategy: .iso8601)) != nil ? day : nil
+        let parts = day.split(separator: "-", omittingEmptySubsequences: false)
+        guard day.utf8.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let date = Int(parts[2]), year >= 1, (1...12).contains(month) else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(date) ? day : nil
     }
 
     /// `HH:mm:ss` from `HH:mm`, `HH:mm:ss` or `HH:mm:ss.sss`.

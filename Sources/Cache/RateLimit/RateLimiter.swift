@@ -19,6 +19,8 @@ public protocol RateLimitStore: Sendable {
     func peek(_ key: String) async throws -> (consumed: Int, retryAfter: Int)?
     /// Forgets `key`'s count.
     func reset(_ key: String) async throws
+    /// Takes one back from `key`'s count in its current window (a counted attempt that turned out not to count).
+    func release(_ key: String) async throws
 }
 
 extension RateLimitOutcome {
@@ -59,6 +61,12 @@ public final class MemoryRateLimitStore: RateLimitStore {
     public func reset(_ key: String) async throws {
         _ = windows.withLock { $0.removeValue(forKey: key) }
     }
+
+    public func release(_ key: String) async throws {
+        windows.withLock { windows in
+            if let window = windows[key], window.count > 0 { windows[key]!.count = window.count - 1 }
+        }
+    }
 }
 
 /// Counters in Redis, shared by every instance: one atomic script per request.
@@ -84,6 +92,13 @@ public final class RedisRateLimitStore: RateLimitStore {
         return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
         """)
 
+    /// KEYS[1] = counter: one less, never below zero, the window unchanged.
+    static let releaseScript = RedisScript("""
+        local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if count > 0 then return redis.call('DECR', KEYS[1]) end
+        return 0
+        """)
+
     public func consume(_ key: String, points: Int, duration: Double) async throws -> RateLimitOutcome {
         let milliseconds = duration > 0 ? max(1, Int(duration * 1000)) : 0
         let reply = try await client.eval(Self.script, keys: [prefix + key], arguments: [Array(String(milliseconds).utf8)])
@@ -102,6 +117,11 @@ public final class RedisRateLimitStore: RateLimitStore {
 
     public func reset(_ key: String) async throws {
         let reply = try await client.command(["DEL", prefix + key])
+        if case .error(let message) = reply { throw RedisError.command(message) }
+    }
+
+    public func release(_ key: String) async throws {
+        let reply = try await client.eval(Self.releaseScript, keys: [prefix + key], arguments: [])
         if case .error(let message) = reply { throw RedisError.command(message) }
     }
 
@@ -133,6 +153,12 @@ public final class FallbackRateLimitStore: RateLimitStore {
         try? await fallback.reset(key)
         // Unreachable, Redis keeps its count until the window ends: the error is not the caller's to handle.
         do { try await primary.reset(key) }
+        catch is RedisError {}
+    }
+
+    public func release(_ key: String) async throws {
+        try? await fallback.release(key)
+        do { try await primary.release(key) }
         catch is RedisError {}
     }
 }

@@ -51,8 +51,11 @@ public enum DepotServer {
     /// Serves until SIGTERM/SIGINT: then stops accepting, lets in-flight requests finish, and closes the pools.
     public static func run(_ services: DepotServices, logger: Logger) async throws {
         let configuration = services.configuration
+        if let warning = configuration.cors.warning { logger.warning("\(warning)") }
+        let limits = configuration.connections, counter = ConnectionCounter()
         let app = Application(
             router: router(services, logger: logger),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeoutHandler(limits: limits, counter: counter)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 logger.info("depot \(depotVersion) listening on \(channel.localAddress?.description ?? "?")", metadata: [

@@ -84,7 +84,6 @@ public final class DepotServices: Sendable {
         self.authentication = AuthenticationService(database: database, hasher: hasher, configuration: configuration.auth,
                                                     permissions: permissions, counters: RateLimitLoginCounters(store: limits),
                                                     logger: logger)
-        self.users = UsersService(database: database, hasher: hasher, permissions: permissions)
         let settings = SettingsService(database: database, validators: AssetSettingsValidation.validators(configuration.assets),
                                        permissions: permissions)
         self.settings = settings
@@ -99,8 +98,9 @@ public final class DepotServices: Sendable {
         let schemas = SchemaCache(database: database)
         self.schema = SchemaService(database: database, cache: schemas, permissions: permissions)
         self.items = ItemsService(database: database, schemas: schemas, hashParameters: configuration.hash,
-                                  limits: QueryParser.Limits(defaultLimit: configuration.queryLimitDefault, maxLimit: configuration.queryLimitMax),
+                                  limits: configuration.queryLimits,
                                   permissions: permissions)
+        self.users = UsersService(database: database, items: items, permissions: permissions)
         self.redis = redis
         let cacheConfiguration = configuration.cache
         if cacheConfiguration.enabled {

@@ -18,4 +18,8 @@ struct RateLimitLoginCounters: LoginCounters {
     func reset(_ key: String) async throws {
         try await store.reset(key)
     }
+
+    func release(_ key: String) async throws {
+        try await store.release(key)
+    }
 }

@@ -4,6 +4,7 @@ import CMS
 import Database
 import Foundation
 import Logging
+import NIOCore
 import Storage
 
 /// Everything Depot reads from the environment, validated at start-up. Variable names are Directus's.
@@ -22,9 +23,8 @@ public struct DepotConfiguration: Sendable {
     public var logSilent = false
     public var logStyle: LogStyle = .pretty
     public var maxPayloadSize = 1_048_576
-    /// `QUERY_LIMIT_DEFAULT` and `QUERY_LIMIT_MAX` (-1 = no maximum).
-    public var queryLimitDefault = 100
-    public var queryLimitMax: Int?
+    /// `QUERY_LIMIT_DEFAULT`, `QUERY_LIMIT_MAX` (-1 = no maximum) and the size bounds of a query's parameters.
+    public var queryLimits = QueryParser.Limits()
     public var auth = AuthConfiguration(secret: "")
     public var hash = HashParameters()
     public var cookies = CookieConfiguration()
@@ -41,6 +41,8 @@ public struct DepotConfiguration: Sendable {
     public var assetsCacheTTL: Double = 30 * 24 * 3600
     /// Seconds a graceful shutdown waits for in-flight requests.
     public var shutdownTimeout: Double = 10
+    /// `SERVER_KEEP_ALIVE_TIMEOUT`, `SERVER_HEADERS_TIMEOUT`, `SERVER_REQUEST_TIMEOUT`, `SERVER_MAX_CONNECTIONS_PER_IP`.
+    public var connections = ConnectionLimits()
 
     public enum LogStyle: String, Sendable { case pretty, raw }
 
@@ -72,9 +74,16 @@ public struct DepotConfiguration: Sendable {
             logStyle = parsed
         }
         maxPayloadSize = try env.bytes("MAX_PAYLOAD_SIZE", default: maxPayloadSize)
-        queryLimitDefault = try env.int("QUERY_LIMIT_DEFAULT", default: queryLimitDefault, range: 1...Int.max)
+        queryLimits.defaultLimit = try env.int("QUERY_LIMIT_DEFAULT", default: queryLimits.defaultLimit, range: 1...Int.max)
         let max = try env.int("QUERY_LIMIT_MAX", default: -1, range: -1...Int.max)
-        queryLimitMax = max < 0 ? nil : max
+        queryLimits.maxLimit = max < 0 ? nil : max
+        // The compiler's own backstop is 10 relations: a larger value would only move the refusal.
+        queryLimits.maxRelationalDepth = try env.int("MAX_RELATIONAL_DEPTH", default: queryLimits.maxRelationalDepth, range: 2...10)
+        queryLimits.maxParseDepth = try env.int("QUERYSTRING_MAX_PARSE_DEPTH", default: queryLimits.maxParseDepth, range: 1...64)
+        queryLimits.arrayLimit = try env.int("QUERYSTRING_ARRAY_LIMIT", default: queryLimits.arrayLimit, range: 1...100_000)
+        queryLimits.maxJSONDepth = try env.int("MAX_JSON_QUERY_DEPTH", default: queryLimits.maxJSONDepth, range: 1...64)
+        queryLimits.maxFilterSiblings = try env.int("QUERY_FILTER_MAX_SIBLINGS", default: queryLimits.maxFilterSiblings, range: 1...100_000)
+        queryLimits.maxPatternLength = try env.int("QUERY_MAX_PATTERN_LENGTH", default: queryLimits.maxPatternLength, range: 1...40_000)
         database = try Self.database(env, dataPath: dataPath)
         admin = .init(email: env["ADMIN_EMAIL"], password: env["ADMIN_PASSWORD"], token: env["ADMIN_TOKEN"])
         if let email = admin.email, !email.contains("@") {
@@ -98,6 +107,15 @@ public struct DepotConfiguration: Sendable {
         rateLimiter = try Self.rateLimiter(env, redis: cache.redis)
         proxy = try ProxyTrust(env)
         shutdownTimeout = try env.duration("SERVER_SHUTDOWN_TIMEOUT", default: shutdownTimeout)
+        func timeout(_ name: String, _ current: TimeAmount) throws -> TimeAmount {
+            let seconds = try env.duration(name, default: Double(current.nanoseconds) / 1e9)
+            guard seconds > 0, seconds <= 86_400 else { throw ConfigurationError(name, "must be more than 0 and at most 1 day") }
+            return .milliseconds(Int64(seconds * 1000))
+        }
+        connections.keepAlive = try timeout("SERVER_KEEP_ALIVE_TIMEOUT", connections.keepAlive)
+        connections.headers = try timeout("SERVER_HEADERS_TIMEOUT", connections.headers)
+        connections.bodyStall = try timeout("SERVER_REQUEST_TIMEOUT", connections.bodyStall)
+        connections.perAddress = try env.int("SERVER_MAX_CONNECTIONS_PER_IP", default: 0, range: 0...1_000_000)
         health = try HealthThresholds(env, locations: storage.locations.map(\.name))
         files = try Self.files(env)
         assetsCacheTTL = try env.duration("ASSETS_CACHE_TTL", default: assetsCacheTTL)
@@ -108,6 +126,7 @@ public struct DepotConfiguration: Sendable {
         var assets = AssetsConfiguration()
         assets.maxDimension = try env.int("ASSETS_TRANSFORM_IMAGE_MAX_DIMENSION", default: assets.maxDimension, range: 1...100_000)
         assets.maxInputPixels = try env.int("ASSETS_TRANSFORM_MAX_INPUT_PIXELS", default: assets.maxInputPixels, range: 1...10_000_000_000)
+        assets.maxMemory = try env.bytes("ASSETS_TRANSFORM_MAX_MEMORY", default: assets.maxMemory)
         assets.maxOperations = try env.int("ASSETS_TRANSFORM_MAX_OPERATIONS", default: assets.maxOperations, range: 0...1000)
         assets.maxConcurrent = try env.int("ASSETS_TRANSFORM_MAX_CONCURRENT", default: assets.maxConcurrent, range: 1...1024)
         assets.maxQueue = try env.int("ASSETS_TRANSFORM_MAX_QUEUE", default: assets.maxQueue, range: 0...100_000)
@@ -262,6 +281,12 @@ public struct CORSConfiguration: Sendable {
         exposedHeaders = env.string("CORS_EXPOSED_HEADERS", default: exposedHeaders)
         credentials = try env.bool("CORS_CREDENTIALS", default: credentials)
         maxAge = try env.int("CORS_MAX_AGE", default: maxAge, range: 0...Int(Int32.max))
+    }
+
+    /// A configuration that can't do what it says, for a warning at start-up.
+    public var warning: String? {
+        guard enabled, origin == .any, credentials else { return nil }
+        return "CORS_ORIGIN=* with CORS_CREDENTIALS=true: credentials are not allowed for any origin; name the origins (or CORS_ORIGIN=true to reflect them) to allow credentials"
     }
 }
 

@@ -41,7 +41,7 @@ struct CollectionReads {
     let collection: String
 
     func list(_ request: Request, _ context: DepotRequestContext) async throws -> Response {
-        try await list(try request.query(), context)
+        try await list(try request.query(items.limits), context)
     }
 
     /// `SEARCH`: the query in the body (`{"query": {…}}`).
@@ -56,12 +56,12 @@ struct CollectionReads {
 
     /// One item; an unknown key is FORBIDDEN, as in Directus: existence is never revealed.
     func one(_ key: String, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
-        JSONResponse.data(try await items.readOne(collection, key: key, query: try request.query(), accountability: context.accountability, system: true))
+        JSONResponse.data(try await items.readOne(collection, key: key, query: try request.query(items.limits), accountability: context.accountability, system: true))
     }
 
     func written(_ keys: [String], single: Bool, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
         try await JSONResponse.written(single: single) {
-            try await items.readMany(collection, keys: keys, query: try request.query(), accountability: context.accountability, system: true)
+            try await items.readMany(collection, keys: keys, query: try request.query(items.limits), accountability: context.accountability, system: true)
         }
     }
 }

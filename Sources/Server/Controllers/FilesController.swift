@@ -14,7 +14,7 @@ struct FilesController {
         router.get("/files") { request, context in try await reads.list(request, context) }
         router.get("/files/:id") { request, context in try await reads.one(try context.parameters.require("id"), request, context) }
         router.post("/files") { request, context in
-            guard let form = MultipartFormReader(request) else { throw Self.notMultipart }
+            guard let form = MultipartFormReader(request, limits: .init(fieldBytes: maxPayloadSize)) else { throw Self.notMultipart }
             var ids: [String] = []
             try await form.forEachFile { fields, part in
                 ids.append(try await files.upload(context.accountability, metadata: fields, filename: part.filename,
@@ -31,7 +31,7 @@ struct FilesController {
         }
         router.patch("/files/:id") { request, context in
             let id = try context.parameters.require("id")
-            if let form = MultipartFormReader(request) {
+            if let form = MultipartFormReader(request, limits: .init(fieldBytes: maxPayloadSize)) {
                 let fields = try await form.forEachFile { fields, part in
                     try await files.replace(id, accountability: context.accountability, metadata: fields, filename: part.filename,
                                             declaredType: part.contentType, body: form.partStream())

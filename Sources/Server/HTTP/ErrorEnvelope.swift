@@ -5,6 +5,7 @@ import Database
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import Storage
 
 /// Turns any error into Directus's error envelope and status. Nothing internal (SQL, paths, traces) reaches
@@ -22,6 +23,13 @@ enum ErrorEnvelope {
             return contentTooLarge
         case is NIOTooManyBytesError:
             return contentTooLarge
+        case HTTPParserError.invalidEOFState:
+            // The client hung up before its body ended: its doing, and nobody is left to read the answer.
+            logger.info("client closed the connection before sending its whole request")
+            return clientClosedRequest
+        case let error as HTTPParserError:
+            return CMSError(code: "INVALID_PAYLOAD", status: 400, message: "Malformed HTTP request: \(error).",
+                            extensions: ["reason": "Malformed HTTP request"])
         case let error as HTTPError where (400..<500).contains(Int(error.status.code)):
             return CMSError.invalidPayload(error.body ?? error.status.reasonPhrase)
         case let error as DatabaseError:
@@ -46,6 +54,9 @@ enum ErrorEnvelope {
         return CMSError(code: "INTERNAL_SERVER_ERROR", status: 500, message: "An unexpected error occurred.")
     }
 
+    /// nginx's 499: logged for a request its client abandoned; never seen by a client.
+    static let clientClosedRequest = CMSError(code: "CLIENT_CLOSED_REQUEST", status: 499, message: "The client closed the connection.")
+
     static let contentTooLarge = CMSError(code: "CONTENT_TOO_LARGE", status: 413, message: "Uploaded content is too large.")
 
     static func body(_ error: CMSError) -> JSONValue {
@@ -57,6 +68,8 @@ enum ErrorEnvelope {
     static func response(_ error: CMSError) -> Response {
         var response = JSONResponse.make(body(error), status: HTTPResponse.Status(code: error.status))
         if error.status == 429 || error.status == 503 { response.headers[.retryAfter] = String(error.retryAfter ?? 1) }
+        // After a framing error the rest of the stream can't be trusted to start a request.
+        if error.extensions["reason"] == "Malformed HTTP request" { response.headers[.connection] = "close" }
         return response
     }
 }

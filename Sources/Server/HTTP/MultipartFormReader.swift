@@ -20,6 +20,23 @@ final class MultipartFormReader: @unchecked Sendable {
         case end
     }
 
+    /// Form fields are held in memory until their file arrives: Depot bounds them (Directus bounds neither the
+    /// count nor, past a silent cut at 1 MiB, the size).
+    struct Limits {
+        /// Form fields in one body (400 past it).
+        var fields = 100
+        /// Bytes of all form fields together (413 past it); `MAX_PAYLOAD_SIZE`.
+        var fieldBytes = 1 << 20
+        /// Header lines of one part, and bytes of one header value (400 past them).
+        static let headersPerPart = 32
+        static let headerValueBytes = 8 << 10
+        /// Bytes the parser may take in without a header or body coming out (a header line without end).
+        static let silentBytes = 64 << 10
+    }
+
+    private let limits: Limits
+    private var fieldBytes = 0
+    private var silentBytes = 0
     private var body: RequestBody.AsyncIterator
     private let parser: MultipartParser
     private var events: [Event] = []
@@ -28,9 +45,10 @@ final class MultipartFormReader: @unchecked Sendable {
     private var finished = false
 
     /// nil when the content type is not multipart or has no boundary.
-    init?(_ request: Request) {
+    init?(_ request: Request, limits: Limits = Limits()) {
         guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
               let boundary = Self.boundary(type) else { return nil }
+        self.limits = limits
         self.body = request.body.makeAsyncIterator()
         self.parser = MultipartParser(boundary: boundary)
         parser.onHeader = { [unowned self] name, value in events.append(.header(name, value)) }
@@ -42,7 +60,11 @@ final class MultipartFormReader: @unchecked Sendable {
     func nextPart() async throws -> Part? {
         while let event = try await nextEvent() {
             switch event {
-            case .header(let name, let value): headers.append((name.lowercased(), value))
+            case .header(let name, let value):
+                guard headers.count < Limits.headersPerPart, name.utf8.count + value.utf8.count <= Limits.headerValueBytes else {
+                    throw CMSError.invalidPayload("A multipart part has too many or too large headers")
+                }
+                headers.append((name.lowercased(), value))
             case .body(let chunk):
                 events.insert(.body(chunk), at: 0)
                 return startPart()
@@ -75,7 +97,9 @@ final class MultipartFormReader: @unchecked Sendable {
         var trailing: [(String, String)] = []
         while let part = try await nextPart() {
             if part.filename == nil {
-                let field = (part.name ?? "", try await partText())
+                guard fields.count < limits.fields else { throw CMSError.invalidPayload("More than \(limits.fields) form fields") }
+                let field = (part.name ?? "", try await partText(limit: limits.fieldBytes - fieldBytes))
+                fieldBytes += field.0.utf8.count + field.1.utf8.count
                 fields.append(field)
                 trailing.append(field)
             } else {
@@ -93,7 +117,9 @@ final class MultipartFormReader: @unchecked Sendable {
     func partText(limit: Int = 1 << 20) async throws -> String {
         var text = ByteBuffer()
         while var chunk = try await nextChunk() {
-            guard text.readableBytes + chunk.readableBytes <= limit else { throw CMSError.invalidPayload("A form field is too large") }
+            guard text.readableBytes + chunk.readableBytes <= limit else {
+                throw CMSError(code: "CONTENT_TOO_LARGE", status: 413, message: "Form fields are larger than \(limits.fieldBytes) bytes.")
+            }
             text.writeBuffer(&chunk)
         }
         return String(buffer: text)
@@ -116,6 +142,9 @@ final class MultipartFormReader: @unchecked Sendable {
                 return nil
             }
             do { try parser.execute(chunk) } catch { throw CMSError.invalidPayload("Malformed multipart body") }
+            // The parser keeps a header line whole until it ends: bytes that make no event are bounded.
+            silentBytes = events.isEmpty ? silentBytes + chunk.readableBytes : 0
+            guard silentBytes <= Limits.silentBytes else { throw CMSError.invalidPayload("A multipart part has too many or too large headers") }
         }
         return events.removeFirst()
     }

@@ -20,7 +20,9 @@ struct DepotCORSMiddleware: RouterMiddleware {
             response.headers[.accessControlExposeHeaders] = configuration.exposedHeaders
         }
         response.headers[.accessControlAllowOrigin] = allowed
-        if configuration.credentials { response.headers[.accessControlAllowCredentials] = "true" }
+        // Credentials go only with an origin named back: `*` with credentials would let any site read answers
+        // made with the visitor's cookies, and browsers refuse the pair anyway.
+        if configuration.credentials, allowed != "*" { response.headers[.accessControlAllowCredentials] = "true" }
         if allowed != "*" { response.headers[values: .vary].append("Origin") }
         return response
     }

@@ -19,6 +19,7 @@ enum AggregateCompiler {
                 guard let field = collection.field(name), field.hasColumn else { throw FilterCompiler.unknownField(name, collection) }
                 try scope.check(name, of: collection)
                 try Self.refuseSecret(field)
+                try Self.refuseJSON(field, "grouped by")
                 scope.select.groupBy.append(.column(table: root, name: name))
                 scope.select.columns.append((.column(table: root, name: name), column))
                 outputs.append(AggregateOutput(column: column, function: nil, field: name, schema: field))
@@ -43,6 +44,8 @@ enum AggregateCompiler {
                 guard let field = collection.field(name), field.hasColumn else { throw FilterCompiler.unknownField(name, collection) }
                 try scope.check(name, of: collection)
                 try Self.refuseSecret(field)
+                // `count` only asks whether a value is there; every other function compares JSON documents.
+                if function != "count" { try Self.refuseJSON(field, "aggregated with \(function)") }
                 let target = SQLExpression.column(table: root, name: name)
                 let distinct = function.hasSuffix("Distinct")
                 let base = distinct ? String(function.dropLast("Distinct".count)) : function
@@ -55,6 +58,11 @@ enum AggregateCompiler {
             }
         }
         return outputs
+    }
+
+    /// A JSON document can't be compared (PostgreSQL's `json` has no equality), so not grouped, sorted or min/maxed.
+    static func refuseJSON(_ field: FieldSchema, _ use: String) throws(CMSError) {
+        if field.type == .json { throw CMSError.invalidQuery("\"json\" field \"\(field.name)\" can't be \(use)") }
     }
 
     /// A hashed or concealed value is never aggregated or grouped: `min(password)` would read the hash.

@@ -91,6 +91,10 @@ struct FilterCompiler {
     }
 
     private static func condition(_ op: String, _ raw: JSONValue, _ target: SQLExpression, _ field: FieldSchema) throws(CMSError) -> SQLExpression {
+        // A JSON document has no order or equality both databases agree on: only its presence can be asked, as in Directus.
+        if field.type == .json, op != "_null", op != "_nnull" {
+            throw CMSError.invalidQuery("\"json\" field type does not contain the \"\(op)\" filter operator")
+        }
         let value = normalise(raw)
         func bind(_ v: JSONValue) throws(CMSError) -> SQLExpression { .bind(try FieldValues.database(v, field, inFilter: true)) }
         func flag() -> Bool { value.boolValue ?? (value.isNull ? true : value.stringValue != "false") }

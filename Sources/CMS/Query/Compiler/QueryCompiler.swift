@@ -161,6 +161,7 @@ struct QueryCompiler {
             }
             guard let field = current.field(parts[0]), field.hasColumn else { throw FilterCompiler.unknownField(parts[0], current) }
             try scope.check(field.name, of: current)
+            try AggregateCompiler.refuseJSON(field, "sorted on")
             orders.append(SQLOrder(expression: .column(table: alias, name: field.name), descending: descending))
         }
         return orders
@@ -206,15 +207,19 @@ struct DeepParameters {
             case "_filter": filter = try QueryParser.jsonParameter(value, "deep._filter")
             case "_sort": sort = try QueryParser.list(value, "deep._sort")
             case "_limit":
-                guard let n = QueryParser.integer(value), n >= -1 else { throw CMSError.invalidQuery("\"deep._limit\" must be a whole number") }
+                guard let n = QueryParser.integer(value), (-1...QueryBounds.maxOffset).contains(n) else {
+                    throw CMSError.invalidQuery("\"deep._limit\" must be a whole number from -1 to \(QueryBounds.maxOffset)")
+                }
                 limit = n == -1 ? nil : n
                 limitGiven = true
             case "_offset":
-                guard let n = QueryParser.integer(value), n >= 0 else { throw CMSError.invalidQuery("\"deep._offset\" must be a whole number") }
+                guard let n = QueryParser.integer(value), (0...QueryBounds.maxOffset).contains(n) else {
+                    throw CMSError.invalidQuery("\"deep._offset\" must be a whole number from 0 to \(QueryBounds.maxOffset)")
+                }
                 offset = n
             case "_page":
                 guard let n = QueryParser.integer(value), n >= 1 else { throw CMSError.invalidQuery("\"deep._page\" must be 1 or more") }
-                offset = (n - 1) * (limit ?? 100)
+                offset = try QueryParser.offset(page: n, limit: limit ?? 100, "deep._page")
             case "_search": search = QueryParser.scalarText(value)
             default: throw CMSError.invalidQuery("Unknown deep parameter \"\(key)\"")
             }

@@ -27,7 +27,8 @@ struct SQLRenderer {
         inner.columns.append((.star, "__window"))
         var sql = plainSelect(inner, window: "ROW_NUMBER() OVER (PARTITION BY \(expression(partition))\(order.isEmpty ? "" : " ORDER BY \(order)"))")
         sql = "SELECT * FROM (\(sql)) \(q("w")) WHERE \(q("__row")) > \(s.offset)"
-        if let limit = s.limit { sql += " AND \(q("__row")) <= \(s.offset + limit)" }
+        // Offsets and limits are bounded by `QueryBounds`; saturating here keeps a missed check from trapping.
+        if let limit = s.limit { sql += " AND \(q("__row")) <= \(s.offset.addingReportingOverflow(limit).overflow ? Int.max : s.offset + limit)" }
         return sql + " ORDER BY \(q("__row"))"
     }
 
@@ -54,6 +55,14 @@ struct SQLRenderer {
     }
 
     private func q(_ identifier: String) -> String { dialect.quote(identifier) }
+
+    /// `(a AND b AND …)`; a long list is split in halves, so the parser's expression tree grows with the log of
+    /// its length (SQLite refuses trees deeper than 1,000).
+    private mutating func joined(_ parts: ArraySlice<SQLExpression>, _ op: String) -> String {
+        guard parts.count > 16 else { return "(" + parts.map { expression($0) }.joined(separator: " \(op) ") + ")" }
+        let middle = parts.startIndex + parts.count / 2
+        return "(" + joined(parts[..<middle], op) + " \(op) " + joined(parts[middle...], op) + ")"
+    }
 
     /// Case-insensitive: `LOWER(x) LIKE`. Case-sensitive: `LIKE` on PostgreSQL, `GLOB` on SQLite (whose LIKE
     /// ignores ASCII case). The needle's own wildcards are escaped, so it only ever matches itself.
@@ -87,9 +96,9 @@ struct SQLRenderer {
         case .exists(let s): return "EXISTS (\(select(s)))"
         case .subquery(let s): return "(\(select(s)))"
         case .and(let parts):
-            return parts.isEmpty ? expression(.alwaysTrue) : "(" + parts.map { expression($0) }.joined(separator: " AND ") + ")"
+            return parts.isEmpty ? expression(.alwaysTrue) : joined(parts[...], "AND")
         case .or(let parts):
-            return parts.isEmpty ? expression(.alwaysFalse) : "(" + parts.map { expression($0) }.joined(separator: " OR ") + ")"
+            return parts.isEmpty ? expression(.alwaysFalse) : joined(parts[...], "OR")
         case .not(let inner): return "NOT (\(expression(inner)))"
         case .compare(let a, let op, let b): return "\(expression(a)) \(op.rawValue) \(expression(b))"
         case .isNull(let inner, let negated): return "\(expression(inner)) IS \(negated ? "NOT " : "")NULL"
