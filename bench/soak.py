@@ -243,6 +243,13 @@ def main():
         peak = max(s["rss_mb"] or 0 for s in samples)
         goals.append(("RSS growth < 10 % after the first minute", growth < 10,
                       f"RSS {base['rss_mb']:.1f} MB at {base['t']:.0f} s, {end['rss_mb']:.1f} MB at {end['t']:.0f} s ({growth:+.1f} %), peak sampled {peak:.1f} MB, VmHWM {end['hwm_mb']:.1f} MB{note}"))
+        # Single samples move by several MB from one to the next: the medians of the minute after the baseline and
+        # of the last minute tell a plateau from a slope (information only; the goal is the one asked for).
+        after = [s["rss_mb"] for s in samples if base["t"] <= s["t"] < base["t"] + 60 and s["rss_mb"]]
+        last = [s["rss_mb"] for s in samples if s["t"] > end["t"] - 60 and s["rss_mb"]]
+        if after and last:
+            print(f"info  RSS median of the minute from {base['t']:.0f} s: {statistics.median(after):.1f} MB; of the last minute: "
+                  f"{statistics.median(last):.1f} MB ({(statistics.median(last) / statistics.median(after) - 1) * 100:+.1f} %)")
         # A few sockets may be opening or closing at the moment of a sample: 4 fds of slack.
         goals.append(("no fd growth", end["fds"] <= base["fds"] + 4,
                       f"fds {base['fds']} at {base['t']:.0f} s, {end['fds']} at {end['t']:.0f} s, max {max(s['fds'] or 0 for s in samples)}"))
