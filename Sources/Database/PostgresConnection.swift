@@ -231,9 +231,20 @@ final class PostgresConnection: DatabaseConnection, PooledConnection, @unchecked
         default: nil
         }
         if let kind {
-            return .constraint(ConstraintViolation(kind: kind, table: field(result, "t"), column: field(result, "c"),
+            return .constraint(ConstraintViolation(kind: kind, table: field(result, "t"), column: field(result, "c") ?? keyColumn(field(result, "D")),
                                                    message: message, constraintName: field(result, "n")))
         }
         return .statement(message: message, code: state)
+    }
+
+    /// The first column of a unique or foreign-key violation's detail, `Key (email)=(…) already exists.`: known
+    /// even inside a failed transaction, where the catalog can't be asked.
+    static func keyColumn(_ detail: String?) -> String? {
+        guard let detail, let open = detail.range(of: "Key ("), let close = detail.range(of: ")=(", range: open.upperBound..<detail.endIndex) else { return nil }
+        let columns = detail[open.upperBound..<close.lowerBound]
+        let first = columns.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        // Quoted identifiers keep their quotes in the detail.
+        let name = first.hasPrefix("\"") && first.hasSuffix("\"") && first.count >= 2 ? String(first.dropFirst().dropLast()) : first
+        return name.isEmpty ? nil : name
     }
 }

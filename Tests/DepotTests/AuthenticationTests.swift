@@ -146,7 +146,8 @@ struct AuthFixture {
         #expect(updated["password"] == "**********")
         _ = try await f.auth.login(email: "admin@example.com", password: "new-pass", mode: .json, context: caller)
         await #expect(throws: CMSError.self) { _ = try await users.updateMe(me, payload: .object([("role", .null)])) }
-        await #expect(throws: CMSError.self) { _ = try await users.updateMe(me, payload: .object([("first_name", .int(3))])) }
+        await #expect(throws: CMSError.self) { _ = try await users.updateMe(me, payload: .object([("first_name", .object([]))])) }
+        await #expect(throws: CMSError.self) { _ = try await users.updateMe(me, payload: .object([("password", "")])) }
         await #expect(throws: CMSError.invalidCredentials) { _ = try await users.me(.publicCaller()) }
         await #expect(throws: CMSError.self) { _ = try await users.updateMe(me, payload: .object([("token", "")])) }
         await #expect(throws: CMSError.invalidCredentials) { _ = try await f.auth.accountability(forToken: "", ip: nil, userAgent: nil) }

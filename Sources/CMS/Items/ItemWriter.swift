@@ -85,7 +85,10 @@ struct ItemWriter {
                let related = relation.relatedCollection.flatMap(snapshot.collection) {
                 value = .string(try upsert(related, value))
             }
-            if field.type == .hash || field.has("hash"), let text = value.stringValue, !text.isEmpty, !PasswordHasher.isHash(text) { value = .string(try hash(text)) }
+            let secret = field.type == .hash || field.has("hash") || (collection.name == "directus_users" && key == "token")
+            // An empty secret is no secret: null removes one.
+            if secret, value.stringValue == "" { throw CMSError.invalidPayload("\"\(key)\" can't be empty (use null to remove it)") }
+            if field.type == .hash || field.has("hash"), let text = value.stringValue, !PasswordHasher.isHash(text) { value = .string(try hash(text)) }
             let bound = try FieldValues.database(value, field)
             if let limit = field.maxLength, [.string, .hash].contains(field.type), let text = bound.string, text.count > limit {
                 throw CMSError(code: "VALUE_TOO_LONG", status: 400, message: "Value for field \"\(key)\" in collection \"\(collection.name)\" is too long.",
