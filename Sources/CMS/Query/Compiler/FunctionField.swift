@@ -31,6 +31,10 @@ struct FunctionField {
         }
         guard let part = SQLDatePart(rawValue: name) else { throw CMSError.invalidQuery("Unknown function \"\(name)\"") }
         guard field.type.isTemporal else { throw CMSError.invalidQuery("\(name)() needs a date or time field, \"\(argument)\" is not one") }
+        // A time of day has no calendar: PostgreSQL refuses year(), month(), … of one.
+        if field.type == .time, ![.hour, .minute, .second].contains(part) {
+            throw CMSError.invalidQuery("\(name)() needs a date field, \"\(argument)\" is a time of day")
+        }
         return FunctionField(kind: .datePart(part), field: argument)
     }
 
