@@ -17,8 +17,11 @@ struct QueryBounds {
     /// Field paths (`author.name`), each of at most `MAX_RELATIONAL_DEPTH` parts.
     func paths(_ paths: [String], _ name: String) throws(CMSError) -> [String] {
         guard paths.count <= limits.arrayLimit else { throw CMSError.invalidQuery("\"\(name)\" has more than \(limits.arrayLimit) entries") }
-        for path in paths where path.utf8.count > limits.maxPatternLength || path.split(separator: ".").count > limits.maxRelationalDepth {
-            throw CMSError.invalidQuery("\"\(name)\" goes deeper than \(limits.maxRelationalDepth) relations")
+        for path in paths {
+            _ = try pattern(path, name)
+            guard path.split(separator: ".").count <= limits.maxRelationalDepth else {
+                throw CMSError.invalidQuery("\"\(name)\" goes deeper than \(limits.maxRelationalDepth) relations")
+            }
         }
         return paths
     }
