@@ -182,13 +182,12 @@ public final class LocalDriver: StorageDriver {
         public let lastModified: Date
     }
 
-    /// Temporary files (`.tmp-*`, anywhere under the root) of writes that will never complete: last written
-    /// before `before` (the start of this process) and either left by a writer of this host that is gone, or
+    /// Temporary files (`.tmp-*`, anywhere under the root) of writes that will never complete: left by a writer
+    /// of this host that is gone (an earlier process with this one's id: last written before it started), or
     /// untouched for `staleAfter` seconds (a writer on another host, or a name without a writer tag). A live
     /// writer keeps touching its file, and one of another instance on the same volume is never taken for dead
     /// before the age limit.
-    public func abandonedTemporaryFiles(before: Date, staleAfter: TimeInterval,
-                                        identity: WriterIdentity = .current) async throws -> [AbandonedFile] {
+    public func abandonedTemporaryFiles(staleAfter: TimeInterval, identity: WriterIdentity = .current) async throws -> [AbandonedFile] {
         let root = self.root
         let now = Date()
         return try await threads.runIfActive {
@@ -200,8 +199,7 @@ public final class LocalDriver: StorageDriver {
                 var info = Glibc.stat()
                 guard lstat(root + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
                 let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
-                guard modified < before else { continue }
-                if modified < now.addingTimeInterval(-staleAfter) || Self.writerTag(of: name).map { identity.isGone($0) } == true {
+                if identity.hasAbandoned(Self.writerTag(of: name), lastTouched: modified, staleAfter: staleAfter, now: now) {
                     found.append(AbandonedFile(path: relative, size: Int64(info.st_size), lastModified: modified))
                 }
             }

@@ -30,13 +30,18 @@ public struct WriterIdentity: Sendable, Equatable {
         return host.isEmpty ? nil : (pid, host)
     }
 
-    /// True only when the writer tagged `tag` is known to be gone: it ran on this host and its process no longer
-    /// exists, or had this process's id (an earlier process: this one is new). A writer of another host, or a
-    /// tag that does not parse, is never known to be gone (callers fall back to an age limit).
-    public func isGone(_ tag: some StringProtocol) -> Bool {
-        guard let writer = Self.parse(tag), writer.host == host else { return false }
-        if writer.pid == pid { return true }
-        return kill(writer.pid, 0) != 0 && errno == ESRCH
+    /// Whether work (a temporary file, a pending upload) tagged `tag` and last touched at `lastTouched` is
+    /// abandoned. Known at once when its writer ran on this host and its process no longer exists, or had this
+    /// process's id and was touched before this process started (an earlier process: a container restarted
+    /// with the same pid). Otherwise — a live writer, one of another host that cannot be asked, a tag that does
+    /// not parse — only once untouched for `staleAfter` seconds.
+    public func hasAbandoned(_ tag: (some StringProtocol)?, lastTouched: Date, staleAfter: TimeInterval, now: Date = Date()) -> Bool {
+        if let tag, let writer = Self.parse(tag), writer.host == host {
+            // The start time from /proc is never later than the real one: this process's own work is never taken.
+            if writer.pid == pid { if lastTouched < started { return true } }
+            else if kill(writer.pid, 0) != 0 && errno == ESRCH { return true }
+        }
+        return lastTouched < now.addingTimeInterval(-staleAfter)
     }
 
     static func sanitised(_ host: String) -> String {

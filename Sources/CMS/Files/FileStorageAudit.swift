@@ -59,8 +59,7 @@ public struct FileStorageAudit: Sendable {
 
     // MARK: Start-up
 
-    /// Pending uploads recorded before this process started whose writer is gone (or that are older than
-    /// `staleAfter`): each is taken over (so that its writer, were it alive after all, cannot commit a row),
+    /// Pending uploads whose writer is gone (or older than `staleAfter`; see `WriterIdentity.hasAbandoned`): each is taken over (so that its writer, were it alive after all, cannot commit a row),
     /// its object removed unless a row names it, and the record dropped. With `remove` false, only listed.
     public func reconcilePendingUploads(locations: [String]? = nil, remove: Bool = true) async throws -> [StorageFinding] {
         var findings: [StorageFinding] = []
@@ -90,7 +89,7 @@ public struct FileStorageAudit: Sendable {
         var findings: [StorageFinding] = []
         for name in locations ?? storage.names {
             guard let local = try storage.driver(name) as? LocalDriver else { continue }
-            for file in try await local.abandonedTemporaryFiles(before: writer.started, staleAfter: staleAfter, identity: writer) {
+            for file in try await local.abandonedTemporaryFiles(staleAfter: staleAfter, identity: writer) {
                 if remove { try await local.delete(file.path) }
                 findings.append(StorageFinding(kind: .temporaryFile, location: name, key: file.path, removed: remove))
             }
@@ -99,7 +98,7 @@ public struct FileStorageAudit: Sendable {
     }
 
     private func isAbandoned(_ entry: PendingUploads.Entry) -> Bool {
-        entry.created < writer.started && (writer.isGone(entry.writer) || entry.created < Date().addingTimeInterval(-staleAfter))
+        writer.hasAbandoned(entry.writer, lastTouched: entry.created, staleAfter: staleAfter)
     }
 
     // MARK: Check
