@@ -42,7 +42,8 @@ public final class LocalDriver: StorageDriver {
     public func write(_ key: String, body: ByteStream, options: WriteOptions) async throws -> StoredObject {
         let path = try path(for: key)
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/" + Self.temporaryPrefix + UUID().uuidString.lowercased()
+        // Named after the writer, so that a later process can tell a dead writer's leftovers from a live one's.
+        let temporary = directory + "/" + Self.temporaryPrefix + WriterIdentity.current.tag + "-" + UUID().uuidString.lowercased()
         let fd: Int32 = try await threads.runIfActive {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -171,7 +172,47 @@ public final class LocalDriver: StorageDriver {
         }
     }
 
-    private static let temporaryPrefix = ".tmp-"
+    static let temporaryPrefix = ".tmp-"
+
+    /// A temporary file left by a write that will not finish.
+    public struct AbandonedFile: Sendable, Equatable {
+        /// Path relative to the root (a valid key for `delete`).
+        public let path: String
+        public let size: Int64
+        public let lastModified: Date
+    }
+
+    /// Temporary files (`.tmp-*`, anywhere under the root) of writes that will never complete: left by a writer
+    /// of this host that is gone (an earlier process with this one's id: last written before it started), or
+    /// untouched for `staleAfter` seconds (a writer on another host, or a name without a writer tag). A live
+    /// writer keeps touching its file, and one of another instance on the same volume is never taken for dead
+    /// before the age limit.
+    public func abandonedTemporaryFiles(staleAfter: TimeInterval, identity: WriterIdentity = .current) async throws -> [AbandonedFile] {
+        let root = self.root
+        let now = Date()
+        return try await threads.runIfActive {
+            guard let walker = FileManager.default.enumerator(atPath: root) else { throw StorageError.unavailable("cannot list \(root)") }
+            var found: [AbandonedFile] = []
+            while let relative = walker.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                guard name.hasPrefix(Self.temporaryPrefix) else { continue }
+                var info = Glibc.stat()
+                guard lstat(root + "/" + relative, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+                let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+                if identity.hasAbandoned(Self.writerTag(of: name), lastTouched: modified, staleAfter: staleAfter, now: now) {
+                    found.append(AbandonedFile(path: relative, size: Int64(info.st_size), lastModified: modified))
+                }
+            }
+            return found.sorted { $0.path < $1.path }
+        }
+    }
+
+    /// `pid@host` of a temporary file named `.tmp-<pid>@<host>-<uuid>`; nil for other names.
+    static func writerTag(of name: String) -> Substring? {
+        let body = name.dropFirst(temporaryPrefix.count)
+        guard body.count > 37, body.dropLast(36).last == "-", UUID(uuidString: String(body.suffix(36))) != nil else { return nil }
+        return body.dropLast(37)
+    }
 
     private static func unlinkIfPresent(_ path: String) throws {
         if unlink(path) != 0 && errno != ENOENT {

@@ -68,9 +68,26 @@ public protocol StorageDriver: Sendable {
     func copy(_ source: String, to destination: String) async throws -> StoredObject?
     /// Moves `source` to `destination`; `nil` when `source` does not exist.
     func move(_ source: String, to destination: String) async throws -> StoredObject?
+    /// Discards what interrupted writes of `key` left that is not an object (S3: multipart uploads never
+    /// completed nor aborted). A folder's temporary files carry no key: see `LocalDriver.abandonedTemporaryFiles`.
+    func discardIncompleteWrites(_ key: String) async throws
 }
 
 extension StorageDriver {
+    public func discardIncompleteWrites(_ key: String) async throws {}
+
+    /// Every key starting with `prefix`, page by page.
+    public func allKeys(prefix: String = "") async throws -> [String] {
+        var keys: [String] = []
+        var continuation: String?
+        repeat {
+            let page = try await list(prefix: prefix, continuation: continuation, limit: 1000)
+            keys += page.keys
+            continuation = page.continuation
+        } while continuation != nil
+        return keys
+    }
+
     public func write(_ key: String, body: ByteStream) async throws -> StoredObject {
         try await write(key, body: body, options: WriteOptions())
     }

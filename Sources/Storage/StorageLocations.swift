@@ -23,6 +23,10 @@ public struct StorageConfiguration: Sendable, Equatable {
     public var threads: Int = 4
     /// Threads for libcurl transfers (S3); a streaming download holds one while it is read.
     public var transferThreads: Int = 32
+    /// A write (a temporary file, a pending upload) untouched this long is abandoned even when its writer cannot
+    /// be asked whether it is alive (another host): longer than any upload may stall. A writer of this host that
+    /// is gone is known at once.
+    public var staleWriteAge: TimeInterval = 24 * 3600
 
     public init(locations: [StorageLocationConfiguration]) { self.locations = locations }
 }

@@ -9,7 +9,7 @@ struct Depot: AsyncParsableCommand {
         commandName: "depot",
         abstract: "Asset server and headless-CMS API, compatible with the Directus REST API.",
         version: depotVersion,
-        subcommands: [Serve.self, Migrate.self, Bootstrap.self],
+        subcommands: [Serve.self, Migrate.self, Bootstrap.self, StorageCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -42,6 +42,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail(error)
         }
+        await Maintenance.reconcileStorage(services, logger: logger)
         do {
             try await DepotServer.run(services, logger: logger)
         } catch {
@@ -73,6 +74,33 @@ struct Bootstrap: AsyncParsableCommand {
             await services.shutdown()
         } catch {
             fail(error)
+        }
+    }
+}
+
+struct StorageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "storage", abstract: "Storage maintenance.",
+                                                    subcommands: [StorageCheck.self])
+}
+
+struct StorageCheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "List objects without a directus_files row (and derivatives without their file), rows without their object, abandoned uploads and temporary files.",
+        discussion: "One line per finding, then a summary. --remove deletes orphan objects, abandoned uploads and temporary files; rows without their object are only listed.")
+
+    @Option(name: .long, help: "Only this storage location (default: all).")
+    var location: String?
+
+    @Flag(name: .long, help: "Remove orphan objects, abandoned uploads and temporary files.")
+    var remove = false
+
+    func run() async throws {
+        let configuration = loadConfiguration()
+        do {
+            for line in try await Maintenance.storageCheck(configuration, location: location, remove: remove) { print(line) }
+        } catch {
+            fail(error, during: "storage check")
         }
     }
 }

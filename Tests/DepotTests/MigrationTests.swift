@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct MigrationTests {
     static let systemTables = [
-        "depot_derivatives", "directus_access", "directus_activity", "directus_collections", "directus_fields", "directus_files",
+        "depot_derivatives", "depot_pending_uploads", "directus_access", "directus_activity", "directus_collections", "directus_fields", "directus_files",
         "directus_flows", "directus_folders", "directus_migrations", "directus_operations", "directus_permissions",
         "directus_policies", "directus_relations", "directus_revisions", "directus_roles", "directus_sessions",
         "directus_settings", "directus_users",

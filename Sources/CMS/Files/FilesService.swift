@@ -23,6 +23,8 @@ public final class FilesService: Sendable {
     private let storage: StorageLocations
     private let inspector: any ImageInspector
     private let contentRemoved: FileContentRemoved
+    /// Uploads between their first byte and their row (`depot_pending_uploads`).
+    private let pending: PendingUploads
     let configuration: FilesConfiguration
     /// The caller's rules on `directus_files`.
     let guardian: CollectionGuard
@@ -42,6 +44,7 @@ public final class FilesService: Sendable {
         self.configuration = configuration
         self.store = CollectionStore(schema: .system("directus_files"), database: database)
         self.guardian = CollectionGuard(permissions: permissions, store: store)
+        self.pending = PendingUploads(database: database, writer: .current)
     }
 
     /// Streams one uploaded file to storage and records it; returns its id. `metadata` holds the form fields
@@ -59,9 +62,21 @@ public final class FilesService: Sendable {
         let driver = try storage.driver(location)
         let id = RandomToken.uuid()
         let name = values.first { $0.0 == "filename_download" }?.1.string ?? filename ?? id
-        let (type, stored, dimensions) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver) { type in
-            let ext = MediaTypeSniffer.fileExtension(name) ?? MediaTypeSniffer.defaultExtension(type)
-            return ext.map { "\(id).\($0)" } ?? id
+        // The upload is recorded before its first byte is written and the record ends with the row's commit,
+        // so a crash in between leaves a record naming the object, for start-up to remove (PendingUploads).
+        var record: String?
+        let type: String, stored: StoredObject, dimensions: (width: Int, height: Int)?
+        do {
+            (type, stored, dimensions) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver, key: { type in
+                let ext = MediaTypeSniffer.fileExtension(name) ?? MediaTypeSniffer.defaultExtension(type)
+                return ext.map { "\(id).\($0)" } ?? id
+            }, willWrite: { [pending] key in
+                record = try await pending.begin(location: location, key: key)
+            })
+        } catch {
+            // A failed write leaves no object behind.
+            if let record { await discard(nil, driver: driver, record: record) }
+            throw error
         }
         let key = stored.key
 
@@ -77,13 +92,28 @@ public final class FilesService: Sendable {
             values.append(("metadata", .text("{\"sha256\":\"\(sha)\"}")))
         }
         let row = values
+        let lease = record!
         do {
-            try await database.transaction { [store] in try store.insert(row, on: $0) }
+            try await database.transaction { [store, pending] in
+                try PendingUploads.finish(lease, writer: pending.writer, on: $0)
+                try store.insert(row, on: $0)
+            }
         } catch {
-            try? await driver.delete(key)
+            await discard(key, driver: driver, record: lease)
             throw error
         }
         return id
+    }
+
+    /// Removes what a failed upload left — its object, then its pending record — even when the request was
+    /// cancelled. What cannot be removed now stays recorded and is reconciled at the next start.
+    private func discard(_ key: String?, driver: any StorageDriver, record: String) async {
+        await Task { [pending] in
+            if let key {
+                do { try await driver.delete(key) } catch { return }
+            }
+            try? await pending.abandon(record)
+        }.value
     }
 
     /// Replaces a file's bytes (same key: readers see the old or the new file, never a mix) and drops its derivatives.
@@ -147,13 +177,16 @@ public final class FilesService: Sendable {
     /// Sniffs the type from the first bytes (refusing types outside the allow list before anything is stored),
     /// streams the bytes to the key chosen for that type, and reads image dimensions from the first bytes.
     private func ingest(_ body: ByteStream, declaredType: String?, filename: String, driver: any StorageDriver,
-                        key: (String) -> String) async throws -> (String, StoredObject, (width: Int, height: Int)?) {
+                        key: (String) -> String, willWrite: (String) async throws -> Void = { _ in })
+                        async throws -> (String, StoredObject, (width: Int, height: Int)?) {
         let ingest = IngestStream(body, limit: configuration.maxUploadSize)
         let type = MediaTypeSniffer.resolve(head: try await ingest.head(), declared: declaredType, filename: filename)
         guard configuration.allows(type) else {
             throw CMSError(code: "UNSUPPORTED_MEDIA_TYPE", status: 415, message: "Unsupported media type \"\(type)\".")
         }
-        let stored = try await write(ingest, to: key(type), driver: driver, type: type)
+        let target = key(type)
+        try await willWrite(target)
+        let stored = try await write(ingest, to: target, driver: driver, type: type)
         let dimensions = type.hasPrefix("image/") ? await inspector.dimensions(prefix: ingest.prefix) : nil
         return (type, stored, dimensions)
     }

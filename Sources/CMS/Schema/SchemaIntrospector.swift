@@ -84,7 +84,7 @@ struct SchemaIntrospector {
     }
 
     /// Tables Depot keeps for itself that are not collections.
-    static let internalTables: Set<String> = ["directus_migrations", "depot_derivatives"]
+    static let internalTables: Set<String> = ["directus_migrations", "depot_derivatives", "depot_pending_uploads"]
 }
 
 /// Reads a metadata row into JSON, by the system table's declared field types.

@@ -24,6 +24,11 @@ public enum Migrator {
             try connection.execute(SystemTables.derivatives.createSQL(d))
             try connection.execute("CREATE UNIQUE INDEX IF NOT EXISTS \(d.quote("depot_derivatives_file_hash_index")) ON \(d.quote("depot_derivatives")) (\(d.quote("file")), \(d.quote("hash")))")
         },
+        Migration(version: "20261122C", name: "Create depot_pending_uploads") { connection in
+            let d = connection.dialect
+            try connection.execute(SystemTables.pendingUploads.createSQL(d))
+            try connection.execute("CREATE INDEX IF NOT EXISTS \(d.quote("depot_pending_uploads_storage_key_index")) ON \(d.quote("depot_pending_uploads")) (\(d.quote("storage")), \(d.quote("key")))")
+        },
     ]
 
     /// The migration record's own table, as Directus has it.

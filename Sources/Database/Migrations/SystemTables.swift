@@ -120,6 +120,14 @@ public enum SystemTables {
         integer("width"), integer("height"), timestamp("created_on").defaults(.now),
     ])
 
+    /// Depot's record of uploads in progress: written before an upload's bytes, deleted in the transaction that
+    /// inserts its `directus_files` row. An entry that outlives its writer (a crash) names an object that may
+    /// have no row; start-up removes such objects. `writer` is the process (`pid@host`) that wrote it.
+    public static let pendingUploads = TableSpec("depot_pending_uploads", [
+        uuid("id").primaryKey(), string("storage").notNull(), string("key").notNull(), string("writer").notNull(),
+        timestamp("created_on").notNull(),
+    ])
+
     /// Indexes Directus relies on for its hot lookups.
     static let indexes: [(table: String, columns: [String])] = [
         ("directus_access", ["role"]), ("directus_access", ["user"]), ("directus_permissions", ["policy"]),

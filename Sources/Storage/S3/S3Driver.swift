@@ -160,6 +160,18 @@ public final class S3Driver: StorageDriver {
         return S3XML.values("Key", in: String(buffer: body))
     }
 
+    /// Aborts the multipart uploads of `key` that were never completed (a writer that crashed mid-upload).
+    public func discardIncompleteWrites(_ key: String) async throws {
+        let objectKey = try objectKey(key)
+        let (head, body) = try await send("GET", nil, query: [("uploads", ""), ("prefix", objectKey)])
+        guard head.status == 200 else { throw failure(head, body) }
+        for upload in S3XML.values("Upload", in: String(buffer: body)) {
+            guard S3XML.value("Key", in: upload) == objectKey, let id = S3XML.value("UploadId", in: upload) else { continue }
+            let (head, body) = try await send("DELETE", objectKey, query: [("uploadId", id)])
+            guard head.status == 204 || head.status == 200 || errorCode(body) == "NoSuchUpload" else { throw failure(head, body) }
+        }
+    }
+
     // MARK: Single PUT and multipart upload
 
     private func uploadHeaders(_ options: WriteOptions?) -> [(String, String)] {
