@@ -1,5 +1,6 @@
 @testable import CMS
 import Database
+import Foundation
 
 extension FuzzHarness {
     /// Input: `<collection>?<URL query>` (bracket or JSON-string parameters, as `GET /items/<collection>?…`) or
@@ -24,6 +25,10 @@ extension FuzzHarness {
             } else {
                 query = try QueryParser.parse(pairs: queryPairs(body.dropFirst()), limits: limits)
             }
+            // `$NOW(<adjustment>)` is resolved before compiling (DynamicValues, which needs no database for it).
+            for text in strings(in: query.filter) + strings(in: query.deep) where text.hasPrefix("$NOW(") && text.hasSuffix(")") {
+                _ = DynamicValues.adjust(Date(timeIntervalSince1970: 1_750_000_000), by: text.dropFirst(5).dropLast().trimmingCharacters(in: .whitespaces))
+            }
             if let maxLimit = limits.maxLimit { require(query.limit.map { $0 <= maxLimit } ?? false, "limit above QUERY_LIMIT_MAX") }
             let compiler = QueryCompiler(snapshot: QuerySchema.snapshot, access: restricted ? QuerySchema.access : nil)
             plan = try compiler.compile(query, collection: collection)
@@ -36,6 +41,15 @@ extension FuzzHarness {
             if let total = plan.totalCount { checkRendered(total, dialect) }
             if let filtered = plan.filterCount { checkRendered(filtered, dialect) }
             checkChildren(plan.outputs, dialect)
+        }
+    }
+
+    private static func strings(in value: JSONValue?) -> [String] {
+        switch value {
+        case .string(let text)?: [text]
+        case .array(let items)?: items.flatMap { strings(in: $0) }
+        case .object(let dict, _)?: dict.values.flatMap { strings(in: $0) }
+        default: []
         }
     }
 
