@@ -200,6 +200,7 @@ struct DeepParameters {
 
     init(_ deep: JSONValue?) throws(CMSError) {
         guard let deep, case .object(let object, let keys) = deep else { return }
+        var page: Int?
         for key in keys where key.hasPrefix("_") {
             let value = object[key]!
             switch key {
@@ -214,10 +215,16 @@ struct DeepParameters {
                 offset = n
             case "_page":
                 guard let n = QueryParser.integer(value), n >= 1 else { throw CMSError.invalidQuery("\"deep._page\" must be 1 or more") }
-                offset = (n - 1) * (limit ?? 100)
+                page = n
             case "_search": search = QueryParser.scalarText(value)
             default: throw CMSError.invalidQuery("Unknown deep parameter \"\(key)\"")
             }
+        }
+        // After the loop: the page counts in `_limit` wherever it is written.
+        if let page {
+            let (start, overflow) = (page - 1).multipliedReportingOverflow(by: limit ?? 100)
+            guard !overflow else { throw CMSError.invalidQuery("\"deep._page\" is too large") }
+            offset = start
         }
     }
 }
