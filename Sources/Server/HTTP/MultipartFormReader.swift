@@ -22,6 +22,7 @@ final class MultipartFormReader: @unchecked Sendable {
 
     private var body: RequestBody.AsyncIterator
     private let parser: MultipartParser
+    private var headerGuard: MultipartHeaderGuard
     private var events: [Event] = []
     private var headers: [(String, String)] = []
     private var inBody = false
@@ -33,6 +34,7 @@ final class MultipartFormReader: @unchecked Sendable {
               let boundary = Self.boundary(type) else { return nil }
         self.body = request.body.makeAsyncIterator()
         self.parser = MultipartParser(boundary: boundary)
+        self.headerGuard = MultipartHeaderGuard(boundary: boundary)
         parser.onHeader = { [unowned self] name, value in events.append(.header(name, value)) }
         parser.onBody = { [unowned self] buffer in events.append(.body(buffer)) }
         parser.onPartComplete = { [unowned self] in events.append(.end) }
@@ -115,6 +117,7 @@ final class MultipartFormReader: @unchecked Sendable {
                 finished = true
                 return nil
             }
+            try headerGuard.check(chunk)
             do { try parser.execute(chunk) } catch { throw CMSError.invalidPayload("Malformed multipart body") }
         }
         return events.removeFirst()
