@@ -31,13 +31,18 @@ extension FuzzHarness {
             do {
                 let trailing = try await reader.forEachFile { fields, part in
                     for (_, value) in fields { require(value.utf8.count <= body.count, "a field longer than the body") }
-                    for try await chunk in reader.partStream() { partBytes += chunk.readableBytes }
+                    var size = 0
+                    for try await chunk in reader.partStream() { size += chunk.readableBytes }
+                    log("file \(part.name ?? "-") \(part.filename ?? "-") \(part.contentType ?? "-"): \(size) bytes after \(fields)")
+                    partBytes += size
                 }
+                log("trailing fields: \(trailing)")
                 for (_, value) in trailing { partBytes += value.utf8.count }
                 require(partBytes <= body.count, "\(partBytes) part bytes from a \(body.count)-byte body")
                 require(try await reader.nextPart() == nil, "a part after the end")
                 require(try await reader.nextChunk() == nil, "a chunk after the end")
             } catch {
+                log("refused: \(error)")
                 require(error is CMSError, "not a CMSError: \(error)")
             }
         }

@@ -78,6 +78,7 @@ extension FuzzHarness {
         // No identifier of the fuzz schema and no SQL the renderer writes contains `?` but a placeholder.
         let placeholders = sql.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "?") ? 1 : 0) }
         require(placeholders == binds.count, "\(placeholders) placeholders, \(binds.count) binds in \(dialect): \(sql)")
+        require(!sql.contains(" IN ()"), "an empty IN list (a syntax error on PostgreSQL): \(sql)")
         checkBindOrder(select, dialect)
     }
 
