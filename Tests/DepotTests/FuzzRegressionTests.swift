@@ -35,8 +35,7 @@ import Testing
     private func expectNoTrap(_ input: Input) async throws {
         #expect(FuzzHarness.targets[input.target] != nil, "no fuzz target \"\(input.target)\"")
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: input.path)))
-        let target = input.target
-        await #expect(processExitsWith: .success, "\(input.testDescription)") { [target, bytes] in
+        await #expect(processExitsWith: .success, "\(input.testDescription)") { [target = input.target as String, bytes = bytes as [UInt8]] in
             FuzzHarness.run(target, bytes)
         }
     }
