@@ -8,7 +8,7 @@ extension FuzzHarness {
     /// Input: `<Content-Type>\n<body>`; the body arrives in chunks of 1–64 bytes (the input's last byte decides).
     /// Drives `MultipartFormReader` as `POST /files` does: form fields as text, file parts drained as streams.
     /// Invariants: it ends (libFuzzer's -timeout catches a hang) with the parts or a CMSError, never yields more
-    /// part bytes than the body holds, and once finished stays finished.
+    /// part bytes than the body holds (a form field counted in characters), and once finished stays finished.
     @Sendable public static func multipart(_ bytes: [UInt8]) {
         let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
         let contentType = String(decoding: bytes[..<newline], as: UTF8.self)
@@ -32,14 +32,14 @@ extension FuzzHarness {
             var partBytes = 0
             do {
                 let trailing = try await reader.forEachFile { fields, part in
-                    for (_, value) in fields { require(value.utf8.count <= body.count, "a field longer than the body") }
+                    for (_, value) in fields { require(value.unicodeScalars.count <= body.count, "a field longer than the body") }
                     var size = 0
                     for try await chunk in reader.partStream() { size += chunk.readableBytes }
                     log("file \(part.name ?? "-") \(part.filename ?? "-") \(part.contentType ?? "-"): \(size) bytes after \(fields)")
                     partBytes += size
                 }
                 log("trailing fields: \(trailing)")
-                for (_, value) in trailing { partBytes += value.utf8.count }
+                for (_, value) in trailing { partBytes += value.unicodeScalars.count }   // bytes that are not UTF-8 read as U+FFFD
                 require(partBytes <= body.count, "\(partBytes) part bytes from a \(body.count)-byte body")
                 require(try await reader.nextPart() == nil, "a part after the end")
                 require(try await reader.nextChunk() == nil, "a chunk after the end")
