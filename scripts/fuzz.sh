@@ -59,6 +59,8 @@ run() {
   return "$status"
 }
 
+[ $# -ne 2 ] || [[ "$2" =~ ^[0-9]+$ ]] || usage
+
 case "${1:-}" in
   list) printf '%s\n' "${targets[@]}" ;;
   all)
