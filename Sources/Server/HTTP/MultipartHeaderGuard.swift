@@ -28,20 +28,24 @@ struct MultipartHeaderGuard {
     }
 
     mutating func check(_ chunk: ByteBuffer) throws(CMSError) {
-        let bytes = chunk.readableBytesView
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            if case .body = state {
-                // Only a CR can end a part's content: skip to the next one.
-                guard let cr = bytes[index...].firstIndex(of: Self.cr) else { return }
-                index = cr
+        let allowed = chunk.withUnsafeReadableBytes { bytes in
+            var index = 0
+            while index < bytes.count {
+                if case .body = state {
+                    // Only a CR can end a part's content: skip to the next one.
+                    guard let cr = bytes[index...].firstIndex(of: Self.cr) else { return true }
+                    index = cr
+                }
+                guard step(bytes[index]) else { return false }
+                index += 1
             }
-            try step(bytes[index])
-            index += 1
+            return true
         }
+        if !allowed { throw CMSError.invalidPayload("Malformed multipart body") }
     }
 
-    private mutating func step(_ byte: UInt8) throws(CMSError) {
+    /// False for a byte the parser would trap on.
+    private mutating func step(_ byte: UInt8) -> Bool {
         switch state {
         case .preamble(let matched):
             let next = matched == 0 && byte == delimiter[2] ? 3
@@ -55,7 +59,7 @@ struct MultipartHeaderGuard {
         case .headerName(let empty):
             if byte == Self.colon, !empty { state = .headerValue }
             else if byte == Self.cr, empty { state = .postHeaders }
-            else if byte > 0x7F { throw CMSError.invalidPayload("Malformed multipart body") }
+            else if byte > 0x7F { return false }
             else { state = .headerName(empty: false) }   // the parser checks the character itself
         case .headerValue:
             if byte == Self.cr { state = .postHeaderValue }
@@ -76,5 +80,6 @@ struct MultipartHeaderGuard {
         case .done:
             break
         }
+        return true
     }
 }
