@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// Module map of DESIGN.md: arrows point down only.
@@ -76,10 +77,26 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The fuzz targets' entry points (`@testable import`: debug builds only), also run by FuzzRegressionTests.
+        .target(name: "FuzzHarness", dependencies: [
+            "Server", "CMS", "Database", "Storage", "Assets",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Fuzz/Harness"),
+
         .testTarget(name: "DepotTests", dependencies: [
-            "Server", "CMS", "Database", "Storage", "Cache", "Assets",
+            "Server", "CMS", "Database", "Storage", "Cache", "Assets", "FuzzHarness",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], path: "Tests/DepotTests"),
     ]
 )
+
+/// libFuzzer targets (Fuzz/<Target>/main.swift, each calling one entry of FuzzHarness), only with DEPOT_FUZZ=1:
+/// they link only with `-sanitize=fuzzer`, so the normal build never sees them. `scripts/fuzz.sh` builds and runs them.
+if ProcessInfo.processInfo.environment["DEPOT_FUZZ"] == "1" {
+    for name in ["FuzzQuery", "FuzzTransform", "FuzzRange", "FuzzMultipart", "FuzzSigV4"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzHarness"], path: "Fuzz/\(name)"))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

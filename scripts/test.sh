@@ -11,3 +11,7 @@ trap 'scripts/services.sh stop' EXIT
 export DEPOT_TEST_REQUIRE_SERVICES=1
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
+# Every fuzz target for DEPOT_FUZZ_SECONDS (default 60; 0 skips): a separate -sanitize=fuzzer build in .build-fuzz.
+if [ "${DEPOT_FUZZ_SECONDS:-60}" != "0" ]; then
+  scripts/fuzz.sh all "${DEPOT_FUZZ_SECONDS:-60}"
+fi

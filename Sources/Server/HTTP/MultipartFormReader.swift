@@ -39,6 +39,7 @@ final class MultipartFormReader: @unchecked Sendable {
     private var silentBytes = 0
     private var body: RequestBody.AsyncIterator
     private let parser: MultipartParser
+    private var headerGuard: MultipartHeaderGuard
     private var events: [Event] = []
     private var headers: [(String, String)] = []
     private var inBody = false
@@ -51,6 +52,7 @@ final class MultipartFormReader: @unchecked Sendable {
         self.limits = limits
         self.body = request.body.makeAsyncIterator()
         self.parser = MultipartParser(boundary: boundary)
+        self.headerGuard = MultipartHeaderGuard(boundary: boundary)
         parser.onHeader = { [unowned self] name, value in events.append(.header(name, value)) }
         parser.onBody = { [unowned self] buffer in events.append(.body(buffer)) }
         parser.onPartComplete = { [unowned self] in events.append(.end) }
@@ -141,6 +143,7 @@ final class MultipartFormReader: @unchecked Sendable {
                 finished = true
                 return nil
             }
+            try headerGuard.check(chunk)
             do { try parser.execute(chunk) } catch { throw CMSError.invalidPayload("Malformed multipart body") }
             // The parser keeps a header line whole until it ends: bytes that make no event are bounded.
             silentBytes = events.isEmpty ? silentBytes + chunk.readableBytes : 0

@@ -201,6 +201,7 @@ struct DeepParameters {
 
     init(_ deep: JSONValue?) throws(CMSError) {
         guard let deep, case .object(let object, let keys) = deep else { return }
+        var page: Int?
         for key in keys where key.hasPrefix("_") {
             let value = object[key]!
             switch key {
@@ -219,10 +220,14 @@ struct DeepParameters {
                 offset = n
             case "_page":
                 guard let n = QueryParser.integer(value), n >= 1 else { throw CMSError.invalidQuery("\"deep._page\" must be 1 or more") }
-                offset = try QueryParser.offset(page: n, limit: limit ?? 100, "deep._page")
+                page = n
             case "_search": search = QueryParser.scalarText(value)
             default: throw CMSError.invalidQuery("Unknown deep parameter \"\(key)\"")
             }
+        }
+        // After the loop: the page counts in `_limit` wherever it is written.
+        if let page {
+            offset = try QueryParser.offset(page: page, limit: limit ?? 100, "deep._page")
         }
     }
 }

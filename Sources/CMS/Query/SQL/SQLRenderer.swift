@@ -23,19 +23,24 @@ struct SQLRenderer {
         inner.limit = nil
         inner.offset = 0
         inner.orderBy = []
-        let order = s.orderBy.map { "\(expression($0.expression)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
         inner.columns.append((.star, "__window"))
-        var sql = plainSelect(inner, window: "ROW_NUMBER() OVER (PARTITION BY \(expression(partition))\(order.isEmpty ? "" : " ORDER BY \(order)"))")
+        var sql = plainSelect(inner, window: (partition, s.orderBy))
         sql = "SELECT * FROM (\(sql)) \(q("w")) WHERE \(q("__row")) > \(s.offset)"
         // Offsets and limits are bounded by `QueryBounds`; saturating here keeps a missed check from trapping.
         if let limit = s.limit { sql += " AND \(q("__row")) <= \(s.offset.addingReportingOverflow(limit).overflow ? Int.max : s.offset + limit)" }
         return sql + " ORDER BY \(q("__row"))"
     }
 
-    private mutating func plainSelect(_ s: SQLSelect, window: String? = nil) -> String {
+    /// `window`: the row number of `select`, written (and its values bound) where its `__window` column stands.
+    private mutating func plainSelect(_ s: SQLSelect, window: (partition: SQLExpression, order: [SQLOrder])? = nil) -> String {
         var parts: [String] = []
         for column in s.columns {
-            if column.alias == "__window", let window { parts.append("\(window) AS \(q("__row"))"); continue }
+            if column.alias == "__window", let window {
+                let partition = expression(window.partition)
+                let order = window.order.map { "\(expression($0.expression)) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
+                parts.append("ROW_NUMBER() OVER (PARTITION BY \(partition)\(order.isEmpty ? "" : " ORDER BY \(order)")) AS \(q("__row"))")
+                continue
+            }
             parts.append("\(expression(column.expression)) AS \(q(column.alias))")
         }
         var sql = "SELECT \(parts.isEmpty ? "1" : parts.joined(separator: ", ")) FROM \(q(s.table)) \(q(s.alias))"
