@@ -108,7 +108,7 @@ import Testing
         }
         #expect(saturated)
         let busy = try await depot.request("GET", "/assets/\(id)?width=10", token: token)
-        #expect(busy.status == 503 && busy.errorCode == "SERVICE_UNAVAILABLE" && busy.header("retry-after") != nil)
+        #expect(busy.status == 503 && busy.errorCode == "SERVICE_UNAVAILABLE" && busy.header("retry-after") != nil, "\(busy.status) \(busy.text)")
         let timedOut = try await slow.value
         #expect(timedOut.status == 503 && timedOut.errorCode == "SERVICE_UNAVAILABLE")
         #expect(try await depot.request("GET", "/assets/\(id)?width=10", token: token).status == 200)
