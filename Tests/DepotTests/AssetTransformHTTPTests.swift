@@ -91,17 +91,18 @@ import Testing
 
     @Test func aFullQueueAnswers503WithRetryAfter() async throws {
         guard let server = try await FilesHTTPTests.server(["ASSETS_TRANSFORM_MAX_CONCURRENT": "1", "ASSETS_TRANSFORM_MAX_QUEUE": "0",
-                                                             "ASSETS_TRANSFORM_TIMEOUT": "5s"]) else { return }
+                                                             "ASSETS_TRANSFORM_TIMEOUT": "20s"]) else { return }
         defer { Task { await server.stop() } }
         let depot = server.depot, token = server.token
-        // 24 MP through a median of 25 takes several seconds of CPU: the slot stays busy until the 5 s deadline,
+        // 64 MP through a median of 25 takes longer than the 20 s deadline (about 25 s of CPU on an idle machine): the
+        // slot stays busy until the deadline,
         // which leaves the busy request below a wide window even when a loaded machine answers health slowly.
-        let big = Data(try TransformEngineTests.vips.testCard(width: 6000, height: 4000))
+        let big = Data(try TransformEngineTests.vips.testCard(width: 8000, height: 8000))
         let id = try fileID(try await files.upload(server, data: big))
         let slow = Task { try await depot.request("GET", #"/assets/\#(id)?transforms=%5B%5B%22median%22%2C25%5D%5D"#, token: token) }
-        // Wait (at most 10 s) until the slow transform holds the only slot: health reports it.
+        // Wait (at most 20 s) until the slow transform holds the only slot: health reports it.
         var saturated = false
-        for _ in 0..<200 where !saturated {
+        for _ in 0..<400 where !saturated {
             let health = try await depot.request("GET", "/server/health", token: token)
             if case .array(let entries)? = health.json["checks"]?["assets:transforms"] { saturated = entries.first?["status"] == "warn" }
             if !saturated { try await Task.sleep(for: .milliseconds(50)) }
