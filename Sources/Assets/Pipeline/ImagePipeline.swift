@@ -37,17 +37,21 @@ struct ImagePipeline {
         let header = try LoadStep.header(bytes, path: path, maxInputPixels: limits.maxInputPixels)
         let turns = OperationsStep.quarterTurns(options.operations)
         let random = options.operations.contains(where: \.isPreResize)
+        // The geometry in upright space: what the estimate counts, and (without pre-resize operations) the plan.
+        let swap = header.swapsAxes != (turns % 2 == 1)
+        let upright = GeometryPlan.plan(sourceWidth: swap ? header.height : header.width,
+                                        sourceHeight: swap ? header.width : header.height, options: options)
         // Loaders other than these decode the whole image whatever access is asked for (GIF, HEIF, SVG, …).
         let streams = ["jpegload", "pngload", "webpload", "tiffload"].contains { header.loader.hasPrefix($0) }
-        let estimate = Self.memory(header, random: random || !streams, turns: turns, options: options,
-                                   format: transform.output.format(hasAlpha: header.hasAlpha))
+        let estimate = Self.memory(header, random: random || !streams, plan: upright, format: transform.output.format(hasAlpha: header.hasAlpha))
         return try memory.withReservation(estimate, deadline: deadline) {
-            try decodeAndEncode(bytes: bytes, path: path, transform, header: header, random: random, turns: turns, deadline: deadline)
+            try decodeAndEncode(bytes: bytes, path: path, transform, header: header, random: random, turns: turns,
+                                swap: swap, upright: upright, deadline: deadline)
         }
     }
 
     private func decodeAndEncode(bytes: UnsafeRawBufferPointer?, path: String?, _ transform: ResolvedTransform, header: LoadStep.Header,
-                                 random: Bool, turns: Int, deadline: Int64) throws -> EncodedImage {
+                                 random: Bool, turns: Int, swap: Bool, upright: GeometryPlan, deadline: Int64) throws -> EncodedImage {
         let options = transform.options
         var image: VipsImageHandle
         let plan: GeometryPlan
@@ -61,9 +65,7 @@ struct ImagePipeline {
             image = try ColourStep.run(image)
         } else {
             // Plan in upright space, decode and resize in the file's stored orientation, turn the small result.
-            let swap = header.swapsAxes != (turns % 2 == 1)
-            plan = GeometryPlan.plan(sourceWidth: swap ? header.height : header.width,
-                                     sourceHeight: swap ? header.width : header.height, options: options)
+            plan = upright
             let stored = swap ? (width: plan.resizeHeight, height: plan.resizeWidth) : (width: plan.resizeWidth, height: plan.resizeHeight)
             image = try LoadStep.open(bytes, path: path, header: header, resize: stored, sequential: true)
             image = try ResizeStep.run(image, width: stored.width, height: stored.height)
@@ -76,10 +78,8 @@ struct ImagePipeline {
         return try EncodeStep.run(image, format: format, quality: options.quality ?? format.defaultQuality, deadline: deadline)
     }
 
-    /// The memory a transform will need, from the header alone.
-    private static func memory(_ header: LoadStep.Header, random: Bool, turns: Int, options: TransformOptions, format: ImageFormat) -> Int {
-        let swap = header.swapsAxes != (turns % 2 == 1)
-        let plan = GeometryPlan.plan(sourceWidth: swap ? header.height : header.width, sourceHeight: swap ? header.width : header.height, options: options)
+    /// The memory a transform will need, from the header and the planned output alone.
+    private static func memory(_ header: LoadStep.Header, random: Bool, plan: GeometryPlan, format: ImageFormat) -> Int {
         let output = plan.crop.map { (width: max($0.width, plan.resizeWidth), height: max($0.height, plan.resizeHeight)) }
             ?? (width: plan.resizeWidth, height: plan.resizeHeight)
         return MemoryEstimate.bytes(width: header.width, height: header.height, bands: header.bands, bandFormat: header.bandFormat,

@@ -15,9 +15,6 @@ final class MemoryBudget: Sendable {
         self.bytes = bytes
     }
 
-    /// Bytes reserved by running transforms now.
-    var inUse: Int { held.withLock { $0 } }
-
     /// Blocks until `estimate` bytes are free or `deadline` (VipsClock µs) passes; runs `body` holding them.
     func withReservation<T>(_ estimate: Int, deadline: Int64, _ body: () throws -> T) throws -> T {
         guard estimate <= bytes else {

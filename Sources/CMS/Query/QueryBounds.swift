@@ -34,14 +34,10 @@ struct QueryBounds {
         return text
     }
 
-    func filter(_ filter: JSONValue) throws(CMSError) -> JSONValue {
-        try check(filter, "filter", depth: 1, nesting: 0)
-        return filter
-    }
-
-    func deep(_ deep: JSONValue) throws(CMSError) -> JSONValue {
-        try check(deep, "deep", depth: 1, nesting: 0)
-        return deep
+    /// A JSON parameter (`filter`, `deep`) within the depth, sibling and text bounds.
+    func json(_ value: JSONValue, _ name: String) throws(CMSError) -> JSONValue {
+        try check(value, name, depth: 1, nesting: 0)
+        return value
     }
 
     /// Walks `value`: objects nest at most `MAX_JSON_QUERY_DEPTH` deep (an array between them does not count,

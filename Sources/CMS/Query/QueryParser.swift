@@ -39,7 +39,7 @@ public enum QueryParser {
         query.limit = limits.maxLimit.map { min($0, limits.defaultLimit) } ?? limits.defaultLimit
         let bounds = QueryBounds(limits)
         if let fields = object["fields"] { query.fields = try bounds.paths(try list(fields, "fields"), "fields") }
-        if let filter = object["filter"] { query.filter = try bounds.filter(try jsonParameter(filter, "filter")) }
+        if let filter = object["filter"] { query.filter = try bounds.json(try jsonParameter(filter, "filter"), "filter") }
         if let search = object["search"] {
             guard let text = scalarText(search) else { throw CMSError.invalidQuery("\"search\" must be a string") }
             query.search = try bounds.pattern(text, "search")
@@ -77,7 +77,7 @@ public enum QueryParser {
         if let deep = object["deep"] {
             let value = try jsonParameter(deep, "deep")
             guard case .object = value else { throw CMSError.invalidQuery("\"deep\" must be an object") }
-            query.deep = try bounds.deep(value)
+            query.deep = try bounds.json(value, "deep")
         }
         if let alias = object["alias"] {
             guard case .object(let pairs, let keys) = try jsonParameter(alias, "alias") else { throw CMSError.invalidQuery("\"alias\" must be an object") }

@@ -56,7 +56,6 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     private let limits: ConnectionLimits
     private let counter: ConnectionCounter
     private var phase = Phase.awaitingHead
-    private var servedOne = false
     /// The answer to the current request has been sent (possibly before its body was read).
     private var answered = false
     private var timer: Scheduled<Void>?
@@ -99,7 +98,6 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
-            servedOne = true
             answered = true
             // An answer sent before its body was read (an error) ends the exchange too: wait for the next head.
             phase = .awaitingHead
@@ -116,7 +114,7 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
             }
             countedAddress = address
         }
-        if phase == .awaitingHead, timer == nil { arm(context, servedOne ? limits.keepAlive : limits.headers) }
+        if phase == .awaitingHead, timer == nil { arm(context, limits.headers) }
     }
 
     private func release() {

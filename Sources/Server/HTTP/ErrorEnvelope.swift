@@ -28,8 +28,8 @@ enum ErrorEnvelope {
             logger.info("client closed the connection before sending its whole request")
             return clientClosedRequest
         case let error as HTTPParserError:
-            return CMSError(code: "INVALID_PAYLOAD", status: 400, message: "Malformed HTTP request: \(error).",
-                            extensions: ["reason": "Malformed HTTP request"])
+            return CMSError(code: "INVALID_PAYLOAD", status: 400, message: "\(malformedRequest): \(error).",
+                            extensions: ["reason": malformedRequest])
         case let error as HTTPError where (400..<500).contains(Int(error.status.code)):
             return CMSError.invalidPayload(error.body ?? error.status.reasonPhrase)
         case let error as DatabaseError:
@@ -54,6 +54,9 @@ enum ErrorEnvelope {
         return CMSError(code: "INTERNAL_SERVER_ERROR", status: 500, message: "An unexpected error occurred.")
     }
 
+    /// The reason of a framing error, whose answer closes the connection.
+    static let malformedRequest = "Malformed HTTP request"
+
     /// nginx's 499: logged for a request its client abandoned; never seen by a client.
     static let clientClosedRequest = CMSError(code: "CLIENT_CLOSED_REQUEST", status: 499, message: "The client closed the connection.")
 
@@ -69,7 +72,7 @@ enum ErrorEnvelope {
         var response = JSONResponse.make(body(error), status: HTTPResponse.Status(code: error.status))
         if error.status == 429 || error.status == 503 { response.headers[.retryAfter] = String(error.retryAfter ?? 1) }
         // After a framing error the rest of the stream can't be trusted to start a request.
-        if error.extensions["reason"] == "Malformed HTTP request" { response.headers[.connection] = "close" }
+        if error.extensions["reason"] == malformedRequest { response.headers[.connection] = "close" }
         return response
     }
 }
