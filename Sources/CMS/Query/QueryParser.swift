@@ -40,8 +40,9 @@ public enum QueryParser {
         let bounds = QueryBounds(limits)
         if let fields = object["fields"] { query.fields = try bounds.paths(try list(fields, "fields"), "fields") }
         if let filter = object["filter"] { query.filter = try bounds.json(try jsonParameter(filter, "filter"), "filter") }
-        if let search = object["search"] {
-            guard let text = scalarText(search) else { throw CMSError.invalidQuery("\"search\" must be a string") }
+        // Directus ignores a `search` that is not a string (a number in a SEARCH body, `search[x]=` in a URL).
+        if case .string(let text)? = object["search"] {
+            guard !text.contains("\u{0}") else { throw CMSError.invalidQuery("\"search\" can't hold a NUL character") }
             query.search = try bounds.pattern(text, "search")
         }
         if let sort = object["sort"] { query.sort = try bounds.paths(try list(sort, "sort"), "sort") }
@@ -156,7 +157,12 @@ enum BracketQuery {
         for (key, value) in pairs {
             var path: [String] = []
             guard let open = key.firstIndex(of: "[") else {
-                if root[key] == nil { root = try set(root, [key], .string(value), limit: limits.arrayLimit) }
+                // A repeated name is a list, as qs reads `sort=a&sort=b` (and as `sort[]=a&sort[]=b`).
+                switch root[key] {
+                case nil: root = try set(root, [key], .string(value), limit: limits.arrayLimit)
+                case .array?: root = try set(root, [key, ""], .string(value), limit: limits.arrayLimit)
+                case let first?: root = try set(try set(root, [key], .array([first]), limit: limits.arrayLimit), [key, ""], .string(value), limit: limits.arrayLimit)
+                }
                 continue
             }
             path.append(String(key[..<open]))

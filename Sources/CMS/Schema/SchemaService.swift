@@ -16,10 +16,12 @@ public final class SchemaService: Sendable {
 
     // MARK: reads
 
-    public func collections(caller: Accountability) async throws -> [JSONValue] {
+    /// The collections the caller may see; only those named in `keys` when given (`SEARCH` with `keys`).
+    public func collections(caller: Accountability, keys: [String]? = nil) async throws -> [JSONValue] {
         let snapshot = try await cache.snapshot()
         let visible = try await visibleFields(caller)
-        return snapshot.names.filter { visible?[$0] != nil || visible == nil }.map { SchemaJSON.collection(snapshot.collections[$0]!) }
+        return snapshot.names.filter { (visible?[$0] != nil || visible == nil) && keys?.contains($0) != false }
+            .map { SchemaJSON.collection(snapshot.collections[$0]!) }
     }
 
     public func collection(_ name: String, caller: Accountability) async throws -> JSONValue {

@@ -3,18 +3,16 @@ import CMS
 import Hummingbird
 
 extension Request {
-    /// Query parameters, first value of each.
+    /// Query parameters, first value of each, form-decoded (`QueryString`).
     var queryParameters: [String: String] {
         var out: [String: String] = [:]
-        for (key, value) in uri.queryParameters where out[String(key)] == nil { out[String(key)] = String(value) }
+        for (key, value) in queryPairs where out[key] == nil { out[key] = value }
         return out
     }
 
-    /// Query pairs in order, repeated keys included (bracket-form parameters need them all). Hummingbird decodes
-    /// values only; keys such as `filter%5Bstatus%5D` are decoded here.
-    var queryPairs: [(String, String)] {
-        uri.queryParameters.map { (String($0.key).removingPercentEncoding ?? String($0.key), String($0.value)) }
-    }
+    /// Query pairs in order, repeated keys included (bracket-form parameters need them all), names and values
+    /// form-decoded as clients encode them (`+` is a space).
+    var queryPairs: [(String, String)] { QueryString.pairs(uri.query) }
 
     /// The query language parameters of this request.
     func query(_ limits: QueryParser.Limits = QueryParser.Limits()) throws -> Query {
@@ -33,35 +31,60 @@ extension Request {
     }
 }
 
+extension HTTPRequest.Method {
+    /// Directus's `SEARCH`: a read whose query is in the body.
+    static let search = HTTPRequest.Method("SEARCH")!
+}
+
+/// A `SEARCH` request's body, as Directus reads it: `query` replaces the URL's query, `keys` (when given) names the
+/// items to read, and an empty body is `{}`.
+struct SearchBody {
+    var query: Query
+    var keys: [String]?
+
+    static func read(_ request: Request, limits: QueryParser.Limits, maxPayloadSize: Int) async throws -> SearchBody {
+        let body = try await request.optionalJSONBody(limit: maxPayloadSize) ?? .object([])
+        guard case .object = body else { throw CMSError.invalidPayload("The body must be an object") }
+        let query = try QueryParser.parse(object: body["query"] ?? .object([]), limits: limits)
+        guard case .array(let keys)? = body["keys"] else { return SearchBody(query: query) }
+        return SearchBody(query: query, keys: keys.compactMap(CollectionStore.keyText))
+    }
+}
+
 /// The read side of a system collection with routes of its own (`/files`, `/folders`, `/activity`, `/revisions`):
 /// list with query + meta, and one item by key, through `ItemsService` and so under the caller's read rules.
 struct CollectionReads {
     let items: ItemsService
-    /// The system table, e.g. `directus_files`.
+    /// The system table, e.g. `directus_files`, or a user collection with `system` false.
     let collection: String
+    var system = true
 
     func list(_ request: Request, _ context: DepotRequestContext) async throws -> Response {
         try await list(try request.query(items.limits), context)
     }
 
-    /// `SEARCH`: the query in the body (`{"query": {…}}`).
-    func search(_ body: JSONValue, _ context: DepotRequestContext) async throws -> Response {
-        try await list(try QueryParser.parse(object: body["query"] ?? .object([])), context)
+    /// `SEARCH`: the query in the body (`{"query": {…}}`) or the items of `{"keys": […]}`.
+    func search(_ request: Request, _ context: DepotRequestContext, maxPayloadSize: Int) async throws -> Response {
+        let search = try await SearchBody.read(request, limits: items.limits, maxPayloadSize: maxPayloadSize)
+        if let keys = search.keys {
+            return JSONResponse.data(.array(try await items.readMany(collection, keys: keys, query: search.query, accountability: context.accountability, system: system)))
+        }
+        return try await list(search.query, context)
     }
 
-    private func list(_ query: Query, _ context: DepotRequestContext) async throws -> Response {
-        let (data, meta) = try await items.readMany(collection, query: query, accountability: context.accountability, system: true)
+    func list(_ query: Query, _ context: DepotRequestContext) async throws -> Response {
+        let (data, meta) = try await items.readMany(collection, query: query, accountability: context.accountability, system: system)
         return try ListResponse.make(collection, data: data, meta: meta, query: query)
     }
 
     /// One item; an unknown key is FORBIDDEN, as in Directus: existence is never revealed.
     func one(_ key: String, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
-        JSONResponse.data(try await items.readOne(collection, key: key, query: try request.query(items.limits), accountability: context.accountability, system: true))
+        JSONResponse.data(try await items.readOne(collection, key: key, query: try request.query(items.limits), accountability: context.accountability, system: system))
     }
 
     func written(_ keys: [String], single: Bool, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
         try await JSONResponse.written(single: single) {
-            try await items.readMany(collection, keys: keys, query: try request.query(items.limits), accountability: context.accountability, system: true)
+            try await items.readMany(collection, keys: keys, query: try request.query(items.limits), accountability: context.accountability, system: system)
         }
     }
 }

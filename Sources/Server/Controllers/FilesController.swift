@@ -12,6 +12,7 @@ struct FilesController {
     func register(on router: Router<DepotRequestContext>) {
         let reads = CollectionReads(items: items, collection: files.store.schema.name)
         router.get("/files") { request, context in try await reads.list(request, context) }
+        router.on("/files", method: .search) { request, context in try await reads.search(request, context, maxPayloadSize: maxPayloadSize) }
         router.get("/files/:id") { request, context in try await reads.one(try context.parameters.require("id"), request, context) }
         router.post("/files") { request, context in
             guard let form = MultipartFormReader(request, limits: .init(fieldBytes: maxPayloadSize)) else { throw Self.notMultipart }

@@ -10,6 +10,7 @@ struct FoldersController {
     func register(on router: Router<DepotRequestContext>) {
         let reads = CollectionReads(items: items, collection: folders.store.schema.name)
         router.get("/folders") { request, context in try await reads.list(request, context) }
+        router.on("/folders", method: .search) { request, context in try await reads.search(request, context, maxPayloadSize: maxPayloadSize) }
         router.get("/folders/:id") { request, context in try await reads.one(try context.parameters.require("id"), request, context) }
         router.post("/folders") { request, context in
             let payload = try await request.jsonBody(limit: maxPayloadSize)

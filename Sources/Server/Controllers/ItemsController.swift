@@ -19,20 +19,13 @@ struct ItemsController {
 
     func register(on router: Router<DepotRequestContext>) {
         router.get(RouterPath(base)) { request, context in
-            try await list(try collection(context), try request.query(items.limits), context)
+            try await reads(context).list(request, context)
         }
-        router.on(RouterPath(base), method: HTTPRequest.Method("SEARCH")!) { request, context in
-            let body = try await request.jsonBody(limit: maxPayloadSize)
-            let collection = try collection(context)
-            let query = try QueryParser.parse(object: body["query"] ?? .object([]), limits: items.limits)
-            if case .array(let keys)? = body["keys"] {
-                return JSONResponse.data(.array(try await items.readMany(collection, keys: keys.compactMap(CollectionStore.keyText), query: query, accountability: context.accountability, system: system)))
-            }
-            return try await list(collection, query, context)
+        router.on(RouterPath(base), method: .search) { request, context in
+            try await reads(context).search(request, context, maxPayloadSize: maxPayloadSize)
         }
         router.get(RouterPath(base + "/:id")) { request, context in
-            JSONResponse.data(try await items.readOne(try collection(context), key: try context.parameters.require("id"),
-                                                      query: try request.query(items.limits), accountability: context.accountability, system: system))
+            try await reads(context).one(try context.parameters.require("id"), request, context)
         }
         router.post(RouterPath(base)) { request, context in
             let collection = try collection(context)
@@ -46,7 +39,7 @@ struct ItemsController {
             let payload = try await request.jsonBody(limit: maxPayloadSize)
             if try await items.store(collection, system: system).schema.singleton {
                 try await items.upsertSingleton(collection, payload, accountability: context.accountability, system: system)
-                return try await list(collection, try request.query(items.limits), context)
+                return try await reads(context).list(request, context)
             }
             let keys: [String]
             if let array = payload.arrayItems {
@@ -78,9 +71,8 @@ struct ItemsController {
         }
     }
 
-    private func list(_ collection: String, _ query: Query, _ context: DepotRequestContext) async throws -> Response {
-        let (data, meta) = try await items.readMany(collection, query: query, accountability: context.accountability, system: system)
-        return try ListResponse.make(collection, data: data, meta: meta, query: query)
+    private func reads(_ context: DepotRequestContext) throws -> CollectionReads {
+        CollectionReads(items: items, collection: try collection(context), system: system)
     }
 
     /// `{"keys": […]}` or `{"query": {…}}`, exactly one of them.
@@ -96,8 +88,6 @@ struct ItemsController {
 
     /// The written items re-read with the request's query.
     private func answer(_ collection: String, _ keys: [String], single: Bool, _ request: Request, _ context: DepotRequestContext) async throws -> Response {
-        try await JSONResponse.written(single: single) {
-            try await items.readMany(collection, keys: keys, query: try request.query(items.limits), accountability: context.accountability, system: system)
-        }
+        try await CollectionReads(items: items, collection: collection, system: system).written(keys, single: single, request, context)
     }
 }

@@ -10,6 +10,11 @@ struct SchemaController {
 
     func register(on router: Router<DepotRequestContext>) {
         router.get("/collections") { _, context in JSONResponse.data(.array(try await schema.collections(caller: context.accountability))) }
+        // Directus's SEARCH on /collections honours only `keys`.
+        router.on("/collections", method: .search) { request, context in
+            let keys = try await request.optionalJSONBody(limit: maxPayloadSize)?["keys"]?.arrayItems?.compactMap(\.stringValue)
+            return JSONResponse.data(.array(try await schema.collections(caller: context.accountability, keys: keys)))
+        }
         router.get("/collections/:collection") { _, context in JSONResponse.data(try await schema.collection(try context.parameters.require("collection"), caller: context.accountability)) }
         router.post("/collections") { request, context in
             let payload = try await request.jsonBody(limit: maxPayloadSize)
@@ -71,8 +76,8 @@ struct SchemaController {
         for (path, table) in [("/activity", "directus_activity"), ("/revisions", "directus_revisions")] {
             let reads = CollectionReads(items: items, collection: table)
             router.get(RouterPath(path)) { request, context in try await reads.list(request, context) }
-            router.on(RouterPath(path), method: HTTPRequest.Method("SEARCH")!) { request, context in
-                try await reads.search(try await request.jsonBody(limit: maxPayloadSize), context)
+            router.on(RouterPath(path), method: .search) { request, context in
+                try await reads.search(request, context, maxPayloadSize: maxPayloadSize)
             }
             router.get(RouterPath(path + "/:id")) { request, context in try await reads.one(try context.parameters.require("id"), request, context) }
         }

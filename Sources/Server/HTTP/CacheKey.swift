@@ -21,16 +21,6 @@ enum CacheKey {
 
     /// Decoded `name=value` pairs in a stable order.
     static func normalisedQuery(_ query: String?) -> [(String, String)] {
-        guard let query, !query.isEmpty else { return [] }
-        return query.split(separator: "&").compactMap { pair -> (String, String)? in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                guard s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(s) }
-                return String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
-            }
-            let name = decode(parts[0])
-            guard name != "access_token" else { return nil }
-            return (name, parts.count > 1 ? decode(parts[1]) : "")
-        }.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        QueryString.pairs(query).filter { $0.0 != "access_token" }.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
     }
 }

@@ -34,7 +34,7 @@ extension Request {
     }
 
     /// The first value of a query parameter.
-    func query(_ name: String) -> String? { uri.queryParameters[Substring(name)].map(String.init) }
+    func query(_ name: String) -> String? { queryPairs.first { $0.0 == name }?.1 }
 
     /// A comma list query parameter such as `fields`.
     func listQuery(_ name: String) -> [String]? {

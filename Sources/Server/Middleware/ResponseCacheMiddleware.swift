@@ -15,11 +15,10 @@ struct ResponseCacheMiddleware: RouterMiddleware {
     let maxPayloadSize: Int
 
     static let prefixes = ["/items/", "/files", "/collections", "/fields", "/relations", "/settings"]
-    static let searchMethod = HTTPRequest.Method("SEARCH")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard [.get, .head, Self.searchMethod].contains(request.method),
+        guard [.get, .head, .search].contains(request.method),
               Self.prefixes.contains(where: { path.hasPrefix($0) && (path.count == $0.count || $0.hasSuffix("/") || path.dropFirst($0.count).first == "/") })
         else { return try await next(request, context) }
         let skip = configuration.skipAllowed && (request.headers[.cacheControl]?.containsBytes("no-store") ?? false)
@@ -28,7 +27,7 @@ struct ResponseCacheMiddleware: RouterMiddleware {
         }
         var request = request
         var body: [UInt8]?
-        if request.method == Self.searchMethod {
+        if request.method == .search {
             let buffer = try await request.body.collect(upTo: maxPayloadSize)
             body = Array(buffer.readableBytesView)
             request.body = .init(buffer: buffer)
