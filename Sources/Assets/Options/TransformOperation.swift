@@ -82,7 +82,7 @@ enum TransformParser {
     /// Parses one `[method, …args]` entry.
     static func parse(_ entry: Any, maxDimension: Int) throws(AssetsError) -> ParsedTransform {
         guard let list = entry as? [Any], let method = list.first as? String else {
-            throw .illegal("\"transforms\" Parameter needs to be a JSON array of allowed transformations.")
+            throw .invalidQuery("\"transforms\" Parameter needs to be a JSON array of allowed transformations.")
         }
         let args = Array(list.dropFirst())
         let options = args.last as? [String: Any]
@@ -154,7 +154,7 @@ enum TransformParser {
             return .format(format, quality: quality)
         default:
             if TransformOperation.unsupported.contains(method) { throw .illegal("Transformation \"\(method)\" is not supported by this server.") }
-            throw .illegal("\"transforms\" Parameter needs to be a JSON array of allowed transformations.")
+            throw .invalidQuery("\"transforms\" Parameter needs to be a JSON array of allowed transformations.")
         }
     }
 

@@ -48,11 +48,12 @@ public enum TransformRequest {
     private static func adHoc(_ query: [String: String], limits: AssetsConfiguration) throws(AssetsError) -> TransformOptions {
         var options = TransformOptions()
         if let text = query["transforms"], !text.isEmpty {
+            // Directus's asset route answers INVALID_QUERY for a `transforms` that is not a JSON array, or too long.
             guard let list = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) as? [Any] else {
-                throw .illegal("\"transforms\" Parameter needs to be a JSON array of allowed transformations.")
+                throw .invalidQuery("\"transforms\" Parameter needs to be a JSON array of allowed transformations.")
             }
             guard list.count <= limits.maxOperations else {
-                throw .illegal("\"transforms\" Parameter is only allowed \(limits.maxOperations) transformations.")
+                throw .invalidQuery("\"transforms\" Parameter is only allowed \(limits.maxOperations) transformations.")
             }
             for entry in list { options.apply(try TransformParser.parse(entry, maxDimension: limits.maxDimension)) }
         }

@@ -11,6 +11,8 @@ public enum DepotServer {
         let configuration = services.configuration
         let router = Router(context: DepotRequestContext.self)
         router.add(middleware: ClientAddressMiddleware(proxy: configuration.proxy))
+        router.add(middleware: ExpectContinueMiddleware())
+        if configuration.compression.enabled { router.add(middleware: ResponseCompressionMiddleware(configuration: configuration.compression)) }
         router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: DepotCORSMiddleware(configuration: configuration.cors))
         router.add(middleware: ErrorMiddleware(logger: logger))

@@ -50,8 +50,9 @@ public final class DepotServices: Sendable {
         do {
             let outcome = try await BootstrapService(database: database, hasher: hasher, logger: logger).run(admin: configuration.admin)
             if let email = outcome.createdAdmin, let password = outcome.generatedPassword {
-                // Printed once: there is no other way to learn a generated password.
-                print("Created the first administrator: \(email) with password \(password) — change it after logging in.")
+                // Logged once, as a warning so that LOG_LEVEL=warn shows it too: there is no other way to learn a
+                // generated password. The log handler writes unbuffered, so it appears at once under Docker or systemd.
+                logger.warning("Created the first administrator: \(email) with password \(password) — change it after logging in.")
             }
             let redis = configuration.cache.redis.map { RedisClient(configuration: $0, logger: logger) }
             let services = DepotServices(configuration: configuration, database: database, hasher: hasher, storage: storage,

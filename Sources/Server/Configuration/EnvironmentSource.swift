@@ -33,7 +33,7 @@ public struct EnvironmentSource: Sendable {
     static let knownNames: Set<String> = ["HOST", "PORT", "PUBLIC_URL", "KEY", "SECRET", "LOG_LEVEL", "LOG_STYLE",
                                           "MAX_PAYLOAD_SIZE", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "REDIS"]
     static let knownPrefixes = ["DB_", "ADMIN_", "STORAGE_", "REDIS_", "CACHE_", "RATE_LIMITER_", "HASH_", "CORS_",
-                                "REFRESH_TOKEN_", "SESSION_", "ASSETS_", "FILES_", "EMAIL_", "AUTH_", "IMPORT_"]
+                                "REFRESH_TOKEN_", "SESSION_", "ASSETS_", "FILES_", "EMAIL_", "AUTH_", "IMPORT_", "COMPRESSION_"]
 
     /// `NAME_FILE` is honoured only for Depot's own variables, as Directus does, so unrelated `*_FILE`
     /// variables of the host environment are left alone.

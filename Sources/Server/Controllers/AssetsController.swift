@@ -26,7 +26,8 @@ struct AssetsController {
         guard let source = try await files.asset(id, accountability: context.accountability) else { throw CMSError.forbidden }
         let query = request.queryParameters
         let reply = Reply(request: request, includeBody: includeBody, download: query["download"] != nil,
-                          anonymous: context.accountability.user == nil, filename: source.filenameDownload)
+                          anonymous: context.accountability.user == nil,
+                          filename: context.parameters.get("filename").map { $0.removingPercentEncoding ?? $0 } ?? source.filenameDownload)
         if let (input, options) = try await transform(source, query: query) {
             let accept = request.headers[.accept]
             if let derivative = try await transformer.derivative(input, options: options, accept: accept) {
@@ -173,11 +174,37 @@ enum AssetHeaders {
 
     static func weakless(_ tag: String) -> String { tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag }
 
-    /// `inline; filename="photo.jpg"; filename*=UTF-8''ph%C3%B6to.jpg`
+    /// As Express's `content-disposition` writes it: `inline; filename="photo.jpg"` for a printable ASCII name, and
+    /// for any other an ASCII fallback (accents dropped, other characters `?`, as Express does past Latin-1) beside
+    /// the exact name: `attachment; filename="snow ? day.jpg"; filename*=UTF-8''snow%20%E2%98%83%20day.jpg`. A path in
+    /// the name is dropped: only its last component is offered.
     static func disposition(_ kind: String, filename: String) -> String {
-        let ascii = String(filename.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
-        let encoded = filename.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ascii
-        return "\(kind); filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
+        let name = String(filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
+        let printable = name.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) }
+        if printable, name.firstMatch(of: /%[0-9A-Fa-f]{2}/) == nil { return "\(kind); filename=\(quoted(name))" }
+        let folded = name.folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil)
+        let fallback = String(folded.unicodeScalars.map { (0x20...0x7E).contains($0.value) ? Character($0) : "?" })
+        return "\(kind); filename=\(quoted(fallback)); filename*=UTF-8''\(extValue(name))"
+    }
+
+    /// A quoted-string: `"` and `\` escaped.
+    private static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// RFC 8187's value characters (attr-char) as they are, every other UTF-8 byte as `%XX`.
+    private static func extValue(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            if ("0"..."9").contains(scalar) || ("A"..."Z").contains(scalar) || ("a"..."z").contains(scalar)
+                || "!#$&+-.^_`|~".unicodeScalars.contains(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
     }
 }
 

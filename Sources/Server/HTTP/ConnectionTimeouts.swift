@@ -58,6 +58,7 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     private var phase = Phase.awaitingHead
     /// The answer to the current request has been sent (possibly before its body was read).
     private var answered = false
+    private var closeAfterAnswer = false
     private var timer: Scheduled<Void>?
     private var countedAddress: String?
 
@@ -97,11 +98,24 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            if head.headerFields[.connection]?.lowercased() == "close" { closeAfterAnswer = true }
+        case .body: break
+        case .end:
             answered = true
             // An answer sent before its body was read (an error) ends the exchange too: wait for the next head.
             phase = .awaitingHead
             arm(context, limits.keepAlive)
+            // An answer that says `Connection: close` (a framing error, a body held back after `Expect`) ends the
+            // connection once it is written: what the client sends next can't be read as a request.
+            if closeAfterAnswer {
+                let written = promise ?? context.eventLoop.makePromise()
+                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
+                context.write(data, promise: written)
+                return
+            }
         }
         context.write(data, promise: promise)
     }

@@ -8,9 +8,12 @@ public struct DepotRequestContext: RequestContext {
     public var accountability: Accountability = .publicCaller()
     public var requestID = ""
     public let remoteAddress: SocketAddress?
+    /// The connection, for interim answers (`100 Continue`).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
         remoteAddress = source.channel.remoteAddress
         clientIP = remoteAddress?.ipAddress
     }
