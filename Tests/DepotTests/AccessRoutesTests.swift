@@ -52,10 +52,14 @@ import Testing
         let login = try await depot.request("POST", "/auth/login", json: .object([("email", "editor@example.com"), ("password", "editor-password")]))
         #expect(login.status == 200, "\(login.text)")
         let editorToken = login.json["data"]?["access_token"]?.stringValue ?? ""
-        // No rule lets the editor read users: /users/me answers the id alone, as Directus.
-        #expect(try await send("GET", "/users/me?fields=email,role.name", token: editorToken).json["data"] == .object([("id", .string(userID))]))
-        // No rule on them: the access routes are FORBIDDEN to the editor.
-        for path in ["/roles", "/policies", "/access", "/permissions", "/users"] {
+        // The policy's app access brings Directus 11's minimal permissions: the editor reads its own record and roles.
+        #expect(try await send("GET", "/users/me?fields=email,role.name", token: editorToken).json["data"]
+                == .object([("email", "editor@example.com"), ("role", .object([("name", "Editors")]))]))
+        #expect(try await send("GET", "/users?fields=id", token: editorToken).json["data"] == .array([.object([("id", .string(userID))])]))
+        #expect(try await send("GET", "/roles?fields=name&sort=name", token: editorToken).json["data"]
+                == .array([.object([("name", "Editors")]), .object([("name", "Staff")])]))
+        // No rule on them: the rest of the access routes are FORBIDDEN to the editor.
+        for path in ["/policies", "/access", "/permissions"] {
             #expect(try await send("GET", path, token: editorToken).status == 403, "\(path)")
         }
         // /permissions/me: the union over the user's role, the role's parent, and only the policies whose

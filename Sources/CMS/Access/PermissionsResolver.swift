@@ -106,8 +106,9 @@ public final class PermissionsResolver: Sendable {
         let policies = try await policies(user: caller.user, role: caller.role).filter { policy in
             policy.ipAccess.isEmpty || caller.ip.map { IPAccess.allows($0, list: policy.ipAccess) } == true
         }
-        return CallerPermissions(admin: policies.contains(where: \.admin), app: policies.contains(where: \.app),
-                                 rules: policies.flatMap(\.rules))
+        let admin = policies.contains(where: \.admin), app = policies.contains(where: \.app)
+        // As Directus 11: app access brings the minimal permissions the admin app needs, added to the policies' own.
+        return CallerPermissions(admin: admin, app: app, rules: policies.flatMap(\.rules) + (app && !admin ? AppAccessPermissions.rules : []))
     }
 
     func policies(user: String?, role: String?) async throws -> [Policy] {

@@ -1,7 +1,7 @@
 import Database
 import Foundation
 
-/// Resolves a filter's dynamic values: `$NOW`, `$NOW(-1 day)`, `$CURRENT_USER`, `$CURRENT_ROLE` and
+/// Resolves a filter's dynamic values: `$NOW`, `$NOW(-1 day)`, `$CURRENT_USER`, `$CURRENT_ROLE`, `$CURRENT_ROLES` and
 /// `$CURRENT_USER.<field>` / `$CURRENT_ROLE.<field>` (read from the caller's row).
 struct DynamicValues {
     let accountability: Accountability
@@ -32,6 +32,11 @@ struct DynamicValues {
             let adjustment = text.dropFirst(5).dropLast().trimmingCharacters(in: .whitespaces)
             guard let date = Self.adjust(Date(), by: adjustment) else { throw CMSError.invalidQuery("\"\(text)\" is not a valid date adjustment") }
             return .string(ISO8601.string(from: date))
+        }
+        // The caller's role and the roles above it (a role's policies reach its children).
+        if text == "$CURRENT_ROLES" {
+            guard let role = accountability.role else { return .array([]) }
+            return .array(try await database.read { try AccessResolver.roleTree(role, on: $0) }.map(JSONValue.string))
         }
         for (prefix, id, table) in [("$CURRENT_USER", accountability.user, "directus_users"), ("$CURRENT_ROLE", accountability.role, "directus_roles")] {
             guard text == prefix || text.hasPrefix(prefix + ".") else { continue }
