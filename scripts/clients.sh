@@ -11,6 +11,7 @@
 # when a virtual environment is (re)made); every server is killed on exit and every scenario file is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PYTHONDONTWRITEBYTECODE=1
 root=$PWD
 bin=${DEPOT_BIN:-$root/.build/debug/depot}
 clients=("$@")
