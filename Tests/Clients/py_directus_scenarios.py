@@ -224,6 +224,12 @@ async def queries(s):
     await check("page", lambda r: r.sort("rank").limit(2).page(2), ["Snow leopard", "C++ and pandas"], ordered=True)
     await check("search with a space", lambda r: r.search("red panda"),
                 expected_titles(lambda t, *_: "red panda" in t.lower()))
+    # search(4): a number in the SEARCH body, which Directus ignores (it takes only a string search): every item;
+    # in the query string it is the text "4": numeric fields equal to 4 (the id and the rank of one article).
+    with s.step("search(4) [SEARCH body]: a number, ignored"):
+        eq(sorted(titles((await d.collection(articles).search(4).read()).items)), sorted(everything), "titles")
+    with s.step("search(4) [GET query string]: numeric equality"):
+        eq(titles((await d.collection(articles).search(4).read(method="get")).items), ["C++ and pandas"], "titles")
     for method in ("search", "get"):
         label = "SEARCH body" if method == "search" else "GET query string"
         with s.step(f"fields with a relational path [{label}]"):
