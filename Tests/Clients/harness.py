@@ -6,7 +6,7 @@ and each step asserts values a user reads back. On failure the step's error and 
 answered >= 400 (or its last exchange) are printed, so each line names the request, the answer and the step.
 
 Environment (set by scripts/clients.sh): DEPOT_URL, DEPOT_ADMIN_EMAIL, DEPOT_ADMIN_PASSWORD, DEPOT_ADMIN_TOKEN,
-DEPOT_DIALECT, DEPOT_CLIENT (the client's name in the report), DEPOT_FIXTURES (a folder with Fixtures/thumb-20k.jpg).
+DEPOT_DIALECT, DEPOT_CLIENT (the client's name in the report), DEPOT_FIXTURES (the repository's Fixtures folder).
 """
 import contextlib
 import json

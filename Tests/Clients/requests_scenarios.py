@@ -18,8 +18,8 @@ import urllib.parse
 import requests
 
 import harness
-from harness import (ADMIN_EMAIL, ADMIN_TOKEN, ARTICLES, JPEG_FIXTURE, JPEG_SIZE, URL, admin, article_rows,
-                     comment_rows, eq, expected_titles, image_format, image_size, read_bytes, titles)
+from harness import (ADMIN_EMAIL, ADMIN_TOKEN, ARTICLES, JPEG_FIXTURE, URL, admin, article_rows,
+                     comment_rows, eq, expected_titles, image_format, image_size, titles)
 
 STYLES = ("requests", "URLSearchParams", "encodeURIComponent")
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -90,10 +90,10 @@ def items_queries(s):
         for style in STYLES:
             with s.step(f"{name} [{style}]"):
                 got = read(data_of(get(path, pairs, style)))
-                if ordered or not isinstance(got, list):
+                if ordered or read is not titles:
                     eq(got, expected, "answer")
                 else:
-                    eq(sorted(got), sorted(expected), "titles")
+                    eq(sorted(got), sorted(expected), "titles (in any order)")
 
     check("filter as JSON", [("filter", json.dumps({"status": {"_eq": "published"}}))], published)
     check("filter as indented JSON", [("filter", json.dumps({"status": {"_eq": "published"}}, indent=2))], published)
@@ -125,6 +125,8 @@ def items_queries(s):
     check("fields with a space after the comma", [("fields", "title, author.name"), ("sort", "rank"), ("limit", "1")],
           [{"title": "Red Panda", "author": {"name": "Ada Lovelace"}}], read=lambda rows: rows)
     check("fields as [] keys", [("fields[]", "title"), ("fields[]", "author.name"), ("sort", "rank"), ("limit", "1")],
+          [{"title": "Red Panda", "author": {"name": "Ada Lovelace"}}], read=lambda rows: rows)
+    check("fields as repeated keys", [("fields", "title"), ("fields", "author.name"), ("sort", "rank"), ("limit", "1")],
           [{"title": "Red Panda", "author": {"name": "Ada Lovelace"}}], read=lambda rows: rows)
     check("limit, offset", [("sort", "rank"), ("limit", "2"), ("offset", "2")], by_rank[2:4], ordered=True)
     check("limit, page", [("sort", "rank"), ("limit", "2"), ("page", "2")], by_rank[2:4], ordered=True)

@@ -12,7 +12,7 @@ import json
 
 import requests
 
-from harness import (ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, ARTICLES, AUTHORS, JPEG_FIXTURE, JPEG_SIZE, Traffic,
+from harness import (ADMIN_TOKEN, ARTICLES, AUTHORS, JPEG_FIXTURE, JPEG_SIZE, Traffic,
                      URL, article_rows, comment_rows, copy_jpeg, eq, expected_titles, ids_of, image_format,
                      image_size, make_collections, read_bytes, titles, write_png)
 
