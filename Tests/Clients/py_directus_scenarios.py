@@ -301,6 +301,7 @@ async def files(s):
         async with httpx.AsyncClient(timeout=30, event_hooks=harness.httpx_event_hooks()) as http:
             response = await http.get(url, headers=auth)
         eq(response.status_code, 400, f"GET {url}")
+        eq(response.json()["errors"][0]["extensions"]["code"], "INVALID_QUERY", "error code")
     # download_file sends no token (the client does not pass its auth to that request), so it reads public files
     # only, on Directus as on Depot: the public policy is given read access to files first.
     with s.step("public read on files (the public policy found with SEARCH /policies, a DirectusPermission)"):
