@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Depot needs on Debian 12: the C libraries it links, and with --test the services its tests use
-# (PostgreSQL 15, Redis, moto's S3 server). Installs only what is missing; safe to run again.
+# (PostgreSQL 15, Redis, moto's S3 server) and the client-conformance stage (Python virtual environments, libmagic).
+# Installs only what is missing; safe to run again.
 set -euo pipefail
 
 packages=(pkg-config libvips-dev libpq-dev libcurl4-openssl-dev libhiredis-dev libsqlite3-dev libargon2-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql redis-server python3-pip)
+  # python3-venv and libmagic1: the client-conformance stage's virtual environments (py-directus needs libmagic).
+  packages+=(postgresql redis-server python3-pip python3-venv libmagic1)
 fi
 
 missing=()
