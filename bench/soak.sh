@@ -7,6 +7,7 @@
 # 60 s and the end, no fd growth; the summary prints one PASS/FAIL line per goal and the script exits 1 when one
 # fails.
 # Run by hand: bench/soak.sh [DURATION_SECONDS] [CONNECTIONS]. Builds the release binary, or uses DEPOT_BIN.
+# SOAK_LOG_LEVEL sets the server's LOG_LEVEL (default warn); SOAK_KEEP_LOG=/path keeps its log after the run.
 # SQLite in a temporary folder; only 127.0.0.1 is contacted; the run is bounded (DURATION + 30 s of request timeout)
 # and the server is killed on exit.
 set -euo pipefail
