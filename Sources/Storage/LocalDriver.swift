@@ -25,9 +25,7 @@ public final class LocalDriver: StorageDriver {
 
     /// The absolute path for `key`, refusing anything that could leave the root.
     public func path(for key: String) throws -> String {
-        guard !key.isEmpty, !key.hasPrefix("/"), !key.contains("\0"), !key.contains("\\"),
-              !key.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == ".." || $0 == "." || $0.isEmpty })
-        else { throw StorageError.invalidKey(key) }
+        guard StorageKey.isValid(key) else { throw StorageError.invalidKey(key) }
         let path = root + "/" + key
         // A symlinked folder inside the root must not lead out of it.
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().resolvingSymlinksInPath().path

@@ -22,6 +22,20 @@ import Testing
         }
     }
 
+    /// A key from a caller (a renamed `filename_disk`) is held to the same rule on every driver.
+    @Test(arguments: StorageKind.allCases)
+    func keysCannotLeaveTheLocation(kind: StorageKind) async throws {
+        try await TestStorage.with(kind) { driver in
+            _ = try await driver.write("inside.bin", body: TestStorage.stream(TestStorage.bytes(10)))
+            for key in ["../escape", "/etc/passwd", "a/../../b", "a\0b", "", "a//b", "./a", "a/./b", "a\\b"] {
+                await #expect(throws: StorageError.invalidKey(key), "\(key)") { _ = try await driver.write(key, body: TestStorage.stream(TestStorage.bytes(1))) }
+                await #expect(throws: StorageError.invalidKey(key), "\(key)") { _ = try await driver.copy("inside.bin", to: key) }
+                await #expect(throws: StorageError.invalidKey(key), "\(key)") { _ = try await driver.stat(key) }
+            }
+            #expect(try await driver.allKeys() == ["inside.bin"])
+        }
+    }
+
     @Test(arguments: StorageKind.allCases)
     func readsRanges(kind: StorageKind) async throws {
         try await TestStorage.with(kind) { driver in

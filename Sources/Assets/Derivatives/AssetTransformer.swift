@@ -112,8 +112,8 @@ public final class AssetTransformer: Sendable {
         let image = try await executor.run(deadline: deadline) { try pipeline.run(input, resolved, deadline: deadline) }
         transforms.withLock { $0 += 1 }
 
-        let base = source.key.lastIndex(of: ".").map { String(source.key[..<$0]) } ?? source.key
-        let key = "\(base)__\(hash).\(image.format.fileExtension)"
+        // Named after the file, not its key: a renamed `filename_disk` can't make two files' derivatives collide.
+        let key = "\(source.fileID)__\(hash).\(image.format.fileExtension)"
         let stored = try await source.driver.write(key, body: .bytes(image.bytes), options: WriteOptions(contentType: image.format.mediaType))
         let record = DerivativeRecord(file: source.fileID, hash: hash, storage: source.storage, key: key, type: image.format.mediaType,
                                       size: stored.size, etag: stored.etag, width: image.width, height: image.height,

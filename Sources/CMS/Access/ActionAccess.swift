@@ -24,6 +24,13 @@ struct CollectionAccess: Sendable {
 
     func allows(_ field: String) -> Bool { rules.contains { $0.allows(field) } }
 
+    /// The fields the rules allow, in the order the rules name them (`*` = every field).
+    var fields: [String] {
+        var out: [String] = []
+        for rule in rules { for field in rule.fields where !out.contains(field) { out.append(field) } }
+        return out
+    }
+
     /// FORBIDDEN for the first of `fields` outside the rules.
     func check(fields: [String], of collection: String) throws(CMSError) {
         for field in fields where !allows(field) { throw CMSError.forbiddenField(field, collection) }

@@ -29,7 +29,7 @@ public final class FilesService: Sendable {
     /// The caller's rules on `directus_files`.
     let guardian: CollectionGuard
 
-    /// Fields a caller may set on upload or PATCH; the rest are Depot's to fill.
+    /// Fields a caller may set on upload; the rest are Depot's to fill. (A PATCH sets what `FileEdit` allows.)
     static let writable: Set<String> = [
         "title", "description", "tags", "location", "folder", "filename_download", "focal_point_x", "focal_point_y",
         "metadata", "charset", "duration", "embed",
@@ -117,34 +117,77 @@ public final class FilesService: Sendable {
     }
 
     /// Replaces a file's bytes (same key: readers see the old or the new file, never a mix) and drops its derivatives.
+    /// `metadata` (the form fields before the file) is set as a PATCH sets it, `storage` and `type` aside: the
+    /// location stays and the type is the new bytes'.
     public func replace(_ id: String, accountability: Accountability, metadata: [(String, String)], filename: String?,
                         declaredType: String?, body: ByteStream) async throws {
-        guard let current = try await database.query("SELECT storage, filename_disk, filename_download FROM directus_files WHERE id = ?", [.text(id)]).first,
+        guard UUID(uuidString: id) != nil,
+              let current = try await database.query("SELECT storage, filename_disk, filename_download FROM directus_files WHERE id = ?", [.text(id)]).first,
               let location = current["storage"].string, let key = current["filename_disk"].string else { throw CMSError.forbidden }
-        try await guardian.checkReach(accountability, "update", keys: [id], fields: metadata.map(\.0))
+        let edit = try FileEdit(id: id, payload: formPayload(metadata.filter { $0.0 != "storage" && $0.0 != "type" }), store: store)
+        guard edit.filenameDisk == nil else { throw CMSError.invalidPayload("\"filename_disk\" can't change while the file's bytes are replaced") }
+        try await guardian.checkReach(accountability, "update", keys: [id], fields: edit.fields)
         let driver = try storage.driver(location)
-        var values = try formValues(metadata.filter { $0.0 != "storage" && $0.0 != "type" })
+        var values = edit.values
         let name = filename ?? current["filename_download"].string ?? key
         let (type, stored, dimensions) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver) { _ in key }
         values += [
             ("type", .text(type)), ("filesize", .integer(stored.size)),
             ("width", dimensions.map { .integer(Int64($0.width)) } ?? .null), ("height", dimensions.map { .integer(Int64($0.height)) } ?? .null),
-            ("modified_by", accountability.user.map(DatabaseValue.text) ?? .null), ("modified_on", .timestamp(Date())),
-        ]
+        ] + stamps(accountability)
         if let filename, !values.contains(where: { $0.0 == "filename_download" }) { values.append(("filename_download", .text(filename))) }
         let row = values
         try await database.transaction { [store] in try store.update(id, row, on: $0) }
         try await contentRemoved(id)
     }
 
-    /// Updates metadata from a JSON object.
+    /// Updates one file's metadata from a JSON object (see `FileEdit`); a new `filename_disk` renames its object.
     public func update(_ id: String, accountability: Accountability, payload: JSONValue) async throws {
-        try await guardian.checkReach(accountability, "update", keys: [id], fields: payload.objectKeys ?? [])
-        var values = try store.values(payload, writable: Self.writable)
-        values += [("modified_by", accountability.user.map(DatabaseValue.text) ?? .null), ("modified_on", .timestamp(Date()))]
-        let row = values
-        let changed = try await database.transaction { [store] in try store.update(id, row, on: $0) }
-        guard changed > 0 else { throw CMSError.forbidden }
+        try await update([(id, payload)], accountability: accountability)
+    }
+
+    /// Updates files, each with its own payload, all or none. `filename_disk` changes one file at a time.
+    public func update(_ changes: [(id: String, payload: JSONValue)], accountability: Accountability) async throws {
+        guard !changes.isEmpty else { return }
+        let edits = try changes.map { change throws(CMSError) in try FileEdit(id: change.id, payload: change.payload, store: store) }
+        if edits.count > 1, edits.contains(where: { $0.filenameDisk != nil }) {
+            throw CMSError.invalidPayload("\"filename_disk\" can only be changed for one file at a time")
+        }
+        // Not a file id: no file, as for an unknown one.
+        guard edits.allSatisfy({ UUID(uuidString: $0.id) != nil }) else { throw CMSError.forbidden }
+        var fields: [String] = []
+        for edit in edits { for field in edit.fields where !fields.contains(field) { fields.append(field) } }
+        try await guardian.checkReach(accountability, "update", keys: edits.map(\.id), fields: fields)
+
+        var rename: FileRename?
+        if let edit = edits.first, let target = edit.filenameDisk {
+            guard let current = try await database.query("SELECT storage, filename_disk FROM directus_files WHERE id = ?", [.text(edit.id)]).first,
+                  let location = current["storage"].string else { throw CMSError.forbidden }
+            guard let key = current["filename_disk"].string else { throw CMSError.serviceUnavailable("storage", "the file has no stored object") }
+            if key != target {
+                rename = try await FileRename.begin(location: location, driver: try storage.driver(location), from: key, to: target,
+                                                    pending: pending, database: database)
+            }
+        }
+        let stamps = stamps(accountability)
+        let rows = edits.map { edit in (edit.id, edit.values + stamps + (edit.filenameDisk.map { [("filename_disk", DatabaseValue.text($0))] } ?? [])) }
+        do {
+            try await database.transaction { [store, rename] connection in
+                try rename?.commit(on: connection)
+                for (id, values) in rows {
+                    guard try store.update(id, values, on: connection) > 0 else { throw CMSError.forbidden }
+                }
+            }
+        } catch {
+            await rename?.abandon()
+            throw error
+        }
+        await rename?.finish()
+    }
+
+    /// `modified_on` and `modified_by`: Depot's to set on every change.
+    private func stamps(_ accountability: Accountability) -> [(String, DatabaseValue)] {
+        [("modified_by", accountability.user.map(DatabaseValue.text) ?? .null), ("modified_on", .timestamp(Date()))]
     }
 
     /// Deletes the rows, then each file's original and derivatives. Unknown ids → FORBIDDEN, nothing deleted.
@@ -203,13 +246,18 @@ public final class FilesService: Sendable {
 
     /// Multipart form fields as column values: strings converted by the field's type (JSON fields parsed).
     private func formValues(_ fields: [(String, String)]) throws(CMSError) -> [(String, DatabaseValue)] {
+        try store.values(formPayload(fields), writable: Self.writable)
+    }
+
+    /// Multipart form fields as a JSON payload: JSON and integer fields parsed, the rest strings.
+    public func formPayload(_ fields: [(String, String)]) -> JSONValue {
         var pairs: [(String, JSONValue)] = []
         for (name, text) in fields {
             let kind = store.schema.field(name)?.type
             if kind == .json || kind == .integer, let parsed = try? JSONValue.parse(Array(text.utf8)) { pairs.append((name, parsed)) }
             else { pairs.append((name, .string(text))) }
         }
-        return try store.values(.object(pairs), writable: Self.writable)
+        return .object(pairs)
     }
 
     /// "my-holiday_photo.jpg" → "My Holiday Photo" (Directus's title formatting, simplified).

@@ -20,9 +20,9 @@ struct PendingUploads: Sendable {
         let created: Date
     }
 
-    /// Records an upload about to write `key`; returns the record's id.
-    func begin(location: String, key: String) async throws -> String {
-        let id = RandomToken.uuid()
+    /// Records an upload about to write `key`; returns the record's id. A given `id` makes a second record of
+    /// it fail (a unique violation) while the first lasts.
+    func begin(location: String, key: String, id: String = RandomToken.uuid()) async throws -> String {
         try await database.execute("INSERT INTO depot_pending_uploads (id, storage, key, writer, created_on) VALUES (?, ?, ?, ?, ?)",
                                    [.text(id), .text(location), .text(key), .text(writer.tag), .timestamp(Date())])
         return id

@@ -98,12 +98,8 @@ public final class ItemsService: Sendable {
     public func keys(_ collection: String, matching query: Query, for action: String, accountability: Accountability, system: Bool = false) async throws -> [String] {
         let store = try await store(collection, system: system)
         let access = try await access(accountability, ["read", action])
-        var query = query
-        query.fields = [store.schema.primaryKey]
-        query.meta = []
         let within = try access.rules(action, on: collection)?.itemFilter
-        guard case .array(let rows) = try await store.readMany(query, accountability: accountability, access: access.action("read"), within: within).data else { return [] }
-        return rows.compactMap { $0[store.schema.primaryKey].flatMap(CollectionStore.keyText) }
+        return try await store.keys(matching: query, accountability: accountability, access: access.action("read"), within: within)
     }
 
     private func write<T: Sendable>(_ store: CollectionStore, _ accountability: Accountability,

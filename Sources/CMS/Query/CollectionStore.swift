@@ -19,13 +19,7 @@ public struct CollectionStore: Sendable {
     /// only what its read rules allow is read; `within` narrows the rows further (an action's item filter).
     public func readMany(_ query: Query, accountability: Accountability? = nil, access: ActionAccess? = nil,
                          within: JSONValue? = nil) async throws -> (data: JSONValue, meta: JSONValue?) {
-        var query = query
-        if let accountability {
-            let values = DynamicValues(accountability: accountability, database: database)
-            if let filter = query.filter { query.filter = try await values.resolve(filter) }
-            if let deep = query.deep { query.deep = try await values.resolve(deep) }
-        }
-        let plan = try QueryCompiler(snapshot: snapshot, access: access, within: within).compile(query, collection: schema)
+        let plan = try await plan(query, accountability: accountability, access: access, within: within)
         return try await database.read { connection in
             let runner = QueryRunner(connection: connection)
             let data = JSONValue.array(try runner.items(plan))
@@ -36,12 +30,25 @@ public struct CollectionStore: Sendable {
         }
     }
 
+    /// The primary keys of the rows `query` matches (its fields and meta aside) — whether or not the caller may
+    /// read the primary key itself: a batch names its items by key.
+    public func keys(matching query: Query, accountability: Accountability? = nil, access: ActionAccess? = nil,
+                     within: JSONValue? = nil) async throws -> [String] {
+        var query = query
+        query.fields = []
+        query.meta = []
+        query.alias = [:]
+        return try await keyedItems(query, accountability: accountability, access: access, within: within).compactMap(\.key)
+    }
+
     /// One row by primary key with `query`'s fields and deep, or nil.
     public func readOne(_ key: String, query: Query = Query(), accountability: Accountability? = nil, access: ActionAccess? = nil) async throws -> JSONValue? {
         try await readMany(byKeys: [key], query: query, accountability: accountability, access: access).first
     }
 
     /// The rows with these primary keys, in the order of `keys` (missing ones and those `access` hides left out).
+    /// The keys are the caller's to name: matching them needs no read rule on the primary key, and the answer
+    /// holds the fields asked for (by default the readable ones) and nothing else.
     public func readMany(byKeys keys: [String], query: Query = Query(), accountability: Accountability? = nil,
                          access: ActionAccess? = nil) async throws -> [JSONValue] {
         // A key that can't be one of this collection's (`abc` for an integer key) matches nothing, as an
@@ -56,17 +63,33 @@ public struct CollectionStore: Sendable {
         byKeys.deep = query.deep
         byKeys.alias = query.alias
         byKeys.limit = nil
-        var wanted = byKeys.fields ?? ["*"]
-        if !wanted.contains("*"), !wanted.contains(schema.primaryKey) { wanted.append(schema.primaryKey) }
-        byKeys.fields = wanted
-        byKeys.filter = .object([(schema.primaryKey, .object([("_in", .array(keys.map(JSONValue.string)))]))])
-        guard case .array(let rows) = try await readMany(byKeys, accountability: accountability, access: access).data else { return [] }
+        let matching: JSONValue = .object([(schema.primaryKey, .object([("_in", .array(keys.map(JSONValue.string)))]))])
         var byKey: [String: JSONValue] = [:]
-        for row in rows {
-            guard let key = row[schema.primaryKey].flatMap(Self.keyText) else { continue }
-            byKey[key] = Self.dropping(row, schema.primaryKey, unless: query.fields)
+        for row in try await keyedItems(byKeys, accountability: accountability, access: access, within: matching) {
+            if let key = row.key { byKey[key] = row.item }
         }
         return keys.compactMap { byKey[$0] }
+    }
+
+    /// Items with the primary key of each (see `QueryCompiler.keyed`).
+    private func keyedItems(_ query: Query, accountability: Accountability?, access: ActionAccess?,
+                            within: JSONValue?) async throws -> [(key: String?, item: JSONValue)] {
+        let plan = try await plan(query, accountability: accountability, access: access, within: within, keyed: true)
+        return try await database.read { connection in try QueryRunner(connection: connection).keyedItems(plan) }
+    }
+
+    /// `query` compiled for this collection, its dynamic values resolved for `accountability`.
+    private func plan(_ query: Query, accountability: Accountability?, access: ActionAccess?, within: JSONValue?,
+                      keyed: Bool = false) async throws -> ReadPlan {
+        var query = query
+        if let accountability {
+            let values = DynamicValues(accountability: accountability, database: database)
+            if let filter = query.filter { query.filter = try await values.resolve(filter) }
+            if let deep = query.deep { query.deep = try await values.resolve(deep) }
+        }
+        var compiler = QueryCompiler(snapshot: snapshot, access: access, within: within)
+        compiler.keyed = keyed
+        return try compiler.compile(query, collection: schema)
     }
 
     /// A primary key given as a string or a number, as text.
@@ -76,14 +99,6 @@ public struct CollectionStore: Sendable {
         case .int(let i): String(i)
         default: nil
         }
-    }
-
-    /// Removes the primary key added for matching when the caller's `fields` did not ask for it.
-    private static func dropping(_ row: JSONValue, _ key: String, unless fields: [String]?) -> JSONValue {
-        guard let fields, !fields.contains("*"), !fields.contains(key), case .object(var dict, var keys) = row else { return row }
-        dict[key] = nil
-        keys.removeAll { $0 == key }
-        return .object(dict, keys: keys)
     }
 
     /// Column/value pairs for an INSERT or UPDATE from a JSON object; fields outside `writable` are refused.

@@ -7,10 +7,16 @@ struct QueryRunner {
     static let batchSize = 500
 
     func items(_ plan: ReadPlan) throws -> [JSONValue] {
+        try keyedItems(plan).map(\.item)
+    }
+
+    /// The items with the primary key of the row each was read from (nil unless the plan is `keyed`).
+    func keyedItems(_ plan: ReadPlan) throws -> [(key: String?, item: JSONValue)] {
         let (sql, binds) = try render(plan.select)
         let rows = try connection.query(sql, binds)
-        if let aggregate = plan.aggregate { return rows.map { Self.aggregateRow($0, aggregate) } }
-        return try decode(rows, plan.outputs)
+        let items: [JSONValue]
+        if let aggregate = plan.aggregate { items = rows.map { Self.aggregateRow($0, aggregate) } } else { items = try decode(rows, plan.outputs) }
+        return zip(rows, items).map { row, item in (plan.keyColumn.flatMap { row[$0].string }, item) }
     }
 
     func count(_ select: SQLSelect) throws -> Int64 {

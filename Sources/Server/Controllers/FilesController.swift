@@ -37,11 +37,16 @@ struct FilesController {
                     try await files.replace(id, accountability: context.accountability, metadata: fields, filename: part.filename,
                                             declaredType: part.contentType, body: form.partStream())
                 }
-                if !fields.isEmpty { try await files.update(id, accountability: context.accountability, payload: .object(fields.map { ($0.0, .string($0.1)) })) }
+                if !fields.isEmpty { try await files.update(id, accountability: context.accountability, payload: files.formPayload(fields)) }
             } else {
                 try await files.update(id, accountability: context.accountability, payload: try await request.jsonBody(limit: maxPayloadSize))
             }
             return try await reads.written([id], single: true, request, context)
+        }
+        router.patch("/files") { request, context in
+            let changes = try await batch(try await request.jsonBody(limit: maxPayloadSize), context)
+            try await files.update(changes, accountability: context.accountability)
+            return try await reads.written(changes.map { $0.id }, single: false, request, context)
         }
         router.delete("/files/:id") { _, context in
             try await files.delete([try context.parameters.require("id")], accountability: context.accountability)
@@ -50,6 +55,26 @@ struct FilesController {
         router.delete("/files") { request, context in
             try await files.delete(try await request.deleteKeys(limit: maxPayloadSize), accountability: context.accountability)
             return JSONResponse.noContent
+        }
+    }
+
+    /// A batch PATCH as each file's change: an array of files with their `id`, or `data` for the files named by
+    /// `keys` or matched by `query` (among those the caller may read and update).
+    private func batch(_ payload: JSONValue, _ context: DepotRequestContext) async throws -> [(id: String, payload: JSONValue)] {
+        if let array = payload.arrayItems {
+            return try array.map { item throws(CMSError) in
+                guard let id = item["id"]?.stringValue else { throw CMSError.invalidPayload("Each file needs its \"id\"") }
+                return (id, item)
+            }
+        }
+        guard let data = payload["data"], case .object = data else { throw CMSError.invalidPayload("\"data\" must be an object") }
+        switch (payload["keys"], payload["query"]) {
+        case (.array(let keys)?, nil): return keys.compactMap(CollectionStore.keyText).map { ($0, data) }
+        case (nil, let query?):
+            let keys = try await items.keys(files.store.schema.name, matching: try QueryParser.parse(object: query, limits: items.limits),
+                                            for: "update", accountability: context.accountability, system: true)
+            return keys.map { ($0, data) }
+        default: throw CMSError.invalidPayload("Give either \"keys\" or \"query\"")
         }
     }
 

@@ -234,7 +234,8 @@ public final class S3Driver: StorageDriver {
     // MARK: Requests
 
     private func objectKey(_ key: String) throws -> String {
-        guard !key.isEmpty, !key.contains("\0") else { throw StorageError.invalidKey(key) }
+        // A `..` segment would leave the root once a URL path is normalised.
+        guard StorageKey.isValid(key) else { throw StorageError.invalidKey(key) }
         return root.isEmpty ? key : root + "/" + key
     }
 

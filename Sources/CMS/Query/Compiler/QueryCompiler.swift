@@ -9,8 +9,11 @@ struct QueryCompiler {
     var childLimit: Int? = 100
     /// The caller's read rules; nil = unrestricted.
     var access: ActionAccess? = nil
-    /// A filter the rows must also match, compiled without field checks (an action's item filter).
+    /// A filter the rows must also match, compiled without field checks (an action's item filter, the keys asked for).
     var within: JSONValue? = nil
+    /// Also select each row's primary key, unchecked, as `ReadPlan.keyColumn`: the server's own bookkeeping
+    /// (keys of a batch, rows matched to the keys asked for), never part of the answer.
+    var keyed = false
     let aliases = AliasAllocator()
 
     func compile(_ query: Query, collection: CollectionSchema) throws(CMSError) -> ReadPlan {
@@ -24,16 +27,27 @@ struct QueryCompiler {
         scope.select.filter = conditions.isEmpty ? nil : .and(conditions)
 
         var plan: ReadPlan
-        if !query.aggregate.isEmpty || !query.groupBy.isEmpty {
+        let aggregating = !query.aggregate.isEmpty || !query.groupBy.isEmpty
+        if aggregating {
             let outputs = try AggregateCompiler.apply(query, collection: collection, scope: &scope)
             plan = ReadPlan(select: scope.select, outputs: [], aggregate: outputs)
         } else {
             let tree = try FieldTree.parse(query.fields ?? ["*"])
             let outputs = try self.outputs(tree, collection: collection, alias: root, scope: &scope, deep: query.deep, aliases: query.alias)
+            var keyColumn: String?
+            if keyed {
+                keyColumn = aliases.column()
+                scope.select.columns.append((.column(table: root, name: collection.primaryKey), keyColumn!))
+            }
             plan = ReadPlan(select: scope.select, outputs: outputs)
+            plan.keyColumn = keyColumn
         }
-        plan.select.orderBy = try order(query.sort, default: collection.sortField.map { [$0] } ?? (query.aggregate.isEmpty && query.groupBy.isEmpty ? [collection.primaryKey] : []),
-                                         collection: collection, scope: &scope)
+        var fallback: [String] = []
+        if let field = collection.sortField ?? (aggregating ? nil : collection.primaryKey) {
+            // A group's order can't fall back to another field: it would not be grouped.
+            fallback = aggregating ? (scope.canRead(field, of: collection) ? [field] : []) : scope.allowedSort(field, of: collection)
+        }
+        plan.select.orderBy = try order(query.sort, default: fallback, collection: collection, scope: &scope)
         plan.select.joins = scope.select.joins
         plan.select.limit = query.limit
         plan.select.offset = query.offset
@@ -65,6 +79,8 @@ struct QueryCompiler {
                     let m2o = snapshot.m2o(collection.name, field.name), o2m = snapshot.o2m(collection.name, field.name)
                     let related = (m2o?.relatedCollection ?? o2m?.collection).flatMap(snapshot.collection)
                     if o2m != nil, !(related.map(scope.canRead) ?? false) { continue }
+                    // Children without sub-fields read as their keys: left out when those keys are hidden.
+                    if o2m != nil, entry.children == nil, let related, !scope.canRead(related.primaryKey, of: related) { continue }
                     let expands = related.map(scope.canRead) ?? false
                     requested.append((field.name, field.name, expands ? entry.children : nil))
                 }
@@ -129,8 +145,8 @@ struct QueryCompiler {
         if let filter = parameters.filter { conditions.append(try FilterCompiler.compile(filter, alias: root, collection: collection, scope: &scope)) }
         if let search = parameters.search { conditions.append(Self.search(search, alias: root, collection: collection, scope: scope)) }
         scope.select.filter = conditions.isEmpty ? nil : .and(conditions)
-        let defaultSort = relation.sortField ?? collection.sortField ?? collection.primaryKey
-        scope.select.orderBy = try order(parameters.sort, default: [defaultSort], collection: collection, scope: &scope)
+        let defaultSort = scope.allowedSort(relation.sortField ?? collection.sortField ?? collection.primaryKey, of: collection)
+        scope.select.orderBy = try order(parameters.sort, default: defaultSort, collection: collection, scope: &scope)
         scope.select.limit = parameters.limitGiven ? parameters.limit : childLimit
         scope.select.offset = parameters.offset
         scope.select.partition = .column(table: root, name: relation.field)

@@ -31,6 +31,8 @@ struct ReadPlan: Sendable {
     var filterCount: SQLSelect?
     /// Set for aggregate queries: the rows decode into Directus's aggregate shape instead of `outputs`.
     var aggregate: [AggregateOutput]?
+    /// The select column holding each row's primary key when the compiler was asked for it (`keyed`).
+    var keyColumn: String?
 }
 
 /// One column of an aggregate answer: a group key (top level) or `function → field` (nested).

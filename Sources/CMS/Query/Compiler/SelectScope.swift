@@ -54,6 +54,14 @@ struct SelectScope {
         return access.collection(collection.name)?.allows(field) == true
     }
 
+    /// The order of a read that gives none (Directus's allowed sort): `field` when the caller may read it, else the
+    /// first field its rules allow that has a column, else none — a hidden field must not order the answer.
+    func allowedSort(_ field: String, of collection: CollectionSchema) -> [String] {
+        if canRead(field, of: collection) { return [field] }
+        let allowed = access?.collection(collection.name)?.fields ?? []
+        return allowed.first { collection.field($0)?.hasColumn == true }.map { [$0] } ?? []
+    }
+
     /// FORBIDDEN unless `field` may be read, in Directus's words.
     func check(_ field: String, of collection: CollectionSchema) throws(CMSError) {
         guard canRead(field, of: collection) else { throw CMSError.forbiddenField(field, collection.name) }
