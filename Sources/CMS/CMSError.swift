@@ -57,6 +57,19 @@ extension CMSError {
         }
     }
 
+    /// Runs `body`, a statement writing `values` into `collection` on `connection`, turning a constraint violation
+    /// into its Directus error; a foreign key the database did not name is found from the written values.
+    static func mappingConstraints<T>(of collection: String, writing values: [(String, DatabaseValue)], on connection: any DatabaseConnection,
+                                      _ body: () throws -> T) throws -> T {
+        do { return try body() } catch DatabaseError.constraint(let violation) {
+            guard violation.kind == .foreignKey, violation.column == nil,
+                  let field = try? ForeignKeyProbe.field(values, table: collection, on: connection)
+            else { throw CMSError.constraint(violation, collection: collection) }
+            throw CMSError.constraint(ConstraintViolation(kind: .foreignKey, table: violation.table ?? collection, column: field,
+                                                          message: violation.message, constraintName: violation.constraintName), collection: collection)
+        }
+    }
+
     /// A database constraint violation in Directus's codes, with the collection and field it concerns.
     public static func constraint(_ violation: ConstraintViolation, collection: String) -> CMSError {
         let field = violation.column ?? ""

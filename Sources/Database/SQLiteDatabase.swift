@@ -50,7 +50,11 @@ public final class SQLiteDatabase: Database {
             return try connection.inTransaction(begin: "BEGIN IMMEDIATE") { connection in
                 let result = try body(connection)
                 if let broken = try connection.query("PRAGMA foreign_key_check").first {
-                    throw DatabaseError.constraint(ConstraintViolation(kind: .foreignKey, table: broken["table"].string, column: nil,
+                    // The check names the broken key by its place in the table's list of foreign keys.
+                    let column = try broken["table"].string.flatMap { table in
+                        try connection.query("SELECT \"from\" FROM pragma_foreign_key_list(?) WHERE id = ?", [.text(table), broken["fkid"]]).first?["from"].string
+                    }
+                    throw DatabaseError.constraint(ConstraintViolation(kind: .foreignKey, table: broken["table"].string, column: column,
                                                                        message: "foreign key check failed after a schema change"))
                 }
                 return result

@@ -27,7 +27,9 @@ struct ItemWriter {
         let sql = values.isEmpty
             ? "INSERT INTO \(d.quote(collection.name)) DEFAULT VALUES RETURNING \(d.quote(collection.primaryKey))"
             : "INSERT INTO \(d.quote(collection.name)) (\(values.map { d.quote($0.0) }.joined(separator: ", "))) VALUES (\(values.map { _ in "?" }.joined(separator: ", "))) RETURNING \(d.quote(collection.primaryKey))"
-        let rows = try CMSError.mappingConstraints(of: collection.name) { try connection.query(sql, values.map(\.1)) }
+        let rows = try CMSError.mappingConstraints(of: collection.name, writing: values, on: connection) {
+            try connection.query(sql, values.map(\.1))
+        }
         guard let key = rows.first?[collection.primaryKey].string else { throw CMSError.invalidPayload("The item has no primary key") }
         try writeChildren(collection, key: key, object, keys)
         try validate(rules, collection, key)
@@ -49,7 +51,9 @@ struct ItemWriter {
             changed = try exists(collection, key) ? 1 : 0
         } else {
             let sql = "UPDATE \(d.quote(collection.name)) SET \(values.map { "\(d.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE \(d.quote(collection.primaryKey)) = ?"
-            changed = try CMSError.mappingConstraints(of: collection.name) { try connection.execute(sql, values.map(\.1) + [keyValue]) }
+            changed = try CMSError.mappingConstraints(of: collection.name, writing: values, on: connection) {
+                try connection.execute(sql, values.map(\.1) + [keyValue])
+            }
         }
         guard changed > 0 else { throw CMSError.forbidden }
         try writeChildren(collection, key: key, object, keys)

@@ -117,7 +117,7 @@ public struct CollectionStore: Sendable {
     public func insert(_ values: [(String, DatabaseValue)], on connection: any DatabaseConnection) throws {
         let dialect = connection.dialect
         let sql = "INSERT INTO \(dialect.quote(schema.name)) (\(values.map { dialect.quote($0.0) }.joined(separator: ", "))) VALUES (\(values.map { _ in "?" }.joined(separator: ", ")))"
-        try CMSError.mappingConstraints(of: schema.name) { try connection.execute(sql, values.map(\.1)) }
+        try CMSError.mappingConstraints(of: schema.name, writing: values, on: connection) { try connection.execute(sql, values.map(\.1)) }
     }
 
     /// Returns how many rows changed (0 = no such key).
@@ -126,7 +126,7 @@ public struct CollectionStore: Sendable {
         let dialect = connection.dialect
         guard !values.isEmpty else { return try connection.query("SELECT 1 FROM \(dialect.quote(schema.name)) WHERE \(dialect.quote(schema.primaryKey)) = ?", [.text(key)]).count }
         let sql = "UPDATE \(dialect.quote(schema.name)) SET \(values.map { "\(dialect.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE \(dialect.quote(schema.primaryKey)) = ?"
-        return try CMSError.mappingConstraints(of: schema.name) { try connection.execute(sql, values.map(\.1) + [.text(key)]) }
+        return try CMSError.mappingConstraints(of: schema.name, writing: values, on: connection) { try connection.execute(sql, values.map(\.1) + [.text(key)]) }
     }
 
     @discardableResult
