@@ -79,15 +79,15 @@ public final class AuthenticationService: Sendable {
         let now = Date()
         let sessionTTL = mode == .session ? configuration.sessionCookieTTL : configuration.refreshTokenTTL
         try await database.transaction { connection in
-            try connection.execute("DELETE FROM directus_sessions WHERE expires < ?", [.timestamp(now)])
+            try connection.execute("DELETE FROM directus_sessions WHERE expires < ?", [.timestamp(now)], writing: "directus_sessions")
             try connection.execute(
                 "INSERT INTO directus_sessions (token, \"user\", expires, ip, user_agent) VALUES (?, ?, ?, ?, ?)",
                 [.text(refresh), .text(userID), .timestamp(now.addingTimeInterval(sessionTTL)),
-                 .optional(context.ip), .optional(context.userAgent)])
-            try connection.execute("UPDATE directus_users SET last_access = ? WHERE id = ?", [.timestamp(now), .text(userID)])
+                 .optional(context.ip), .optional(context.userAgent)], writing: "directus_sessions")
+            try connection.execute("UPDATE directus_users SET last_access = ? WHERE id = ?", [.timestamp(now), .text(userID)], writing: "directus_users")
             try connection.execute(
                 "INSERT INTO directus_activity (action, \"user\", timestamp, ip, user_agent, collection, item) VALUES ('login', ?, ?, ?, ?, 'directus_users', ?)",
-                [.text(userID), .timestamp(now), .optional(context.ip), .optional(context.userAgent), .text(userID)])
+                [.text(userID), .timestamp(now), .optional(context.ip), .optional(context.userAgent), .text(userID)], writing: "directus_activity")
         }
         return issue(user: userID, role: user["role"].string, flags: flags, refresh: refresh, mode: mode, now: now)
     }
@@ -104,7 +104,7 @@ public final class AuthenticationService: Sendable {
               let expires = row["expires"].string.flatMap(ISO8601.date(from:)), expires > now
         else { throw CMSError.invalidCredentials }
         if row["status"].string != "active" {
-            try await database.execute("DELETE FROM directus_sessions WHERE token = ?", [.text(token)])
+            try await database.execute("DELETE FROM directus_sessions WHERE token = ?", [.text(token)], writing: "directus_sessions")
             throw row["status"].string == "suspended" ? CMSError.userSuspended : CMSError.invalidCredentials
         }
         let next = RandomToken.nanoid()
@@ -112,7 +112,7 @@ public final class AuthenticationService: Sendable {
         // Conditional on the old token: of two concurrent refreshes with one token, only one wins.
         let changed = try await database.execute(
             "UPDATE directus_sessions SET token = ?, expires = ? WHERE token = ?",
-            [.text(next), .timestamp(now.addingTimeInterval(ttl)), .text(token)])
+            [.text(next), .timestamp(now.addingTimeInterval(ttl)), .text(token)], writing: "directus_sessions")
         guard changed == 1 else { throw CMSError.invalidCredentials }
         let flags = try await flags(user: userID, role: row["role"].string, ip: nil)
         return issue(user: userID, role: row["role"].string, flags: flags, refresh: next, mode: mode, now: now)
@@ -124,7 +124,7 @@ public final class AuthenticationService: Sendable {
         let attempts = try await throttle.attempt(user: user)
         let limit = try await database.query("SELECT auth_login_attempts FROM directus_settings ORDER BY id LIMIT 1").first?["auth_login_attempts"].int ?? 25
         guard limit > 0, attempts > limit else { return false }
-        try await database.execute("UPDATE directus_users SET status = 'suspended' WHERE id = ?", [.text(user)])
+        try await database.execute("UPDATE directus_users SET status = 'suspended' WHERE id = ?", [.text(user)], writing: "directus_users")
         try await throttle.succeeded(user: user)
         permissions.invalidate()
         logger.warning("suspended a user after too many failed logins", metadata: ["user": "\(user)"])
@@ -138,7 +138,7 @@ public final class AuthenticationService: Sendable {
 
     /// Ends the session of a refresh token. Unknown tokens are ignored, as in Directus.
     public func logout(_ token: String) async throws {
-        try await database.execute("DELETE FROM directus_sessions WHERE token = ?", [.text(token)])
+        try await database.execute("DELETE FROM directus_sessions WHERE token = ?", [.text(token)], writing: "directus_sessions")
     }
 
     /// The caller behind a token: a Directus JWT, or else a user's static token.

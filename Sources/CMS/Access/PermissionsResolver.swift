@@ -115,7 +115,7 @@ public final class PermissionsResolver: Sendable {
         let key = "\(user ?? "")|\(role ?? "")"
         let (generation, cached) = cache.withLock { ($0.generation, $0.policies[key]) }
         if let cached { return cached }
-        let loaded = try await database.read { connection in try Self.load(user: user, role: role, on: connection) }
+        let loaded = try await database.read(tagging: ChangeEvent.accessTables) { connection in try Self.load(user: user, role: role, on: connection) }
         cache.withLock { if $0.generation == generation { $0.policies[key] = loaded } }
         return loaded
     }

@@ -1,22 +1,27 @@
 import Synchronization
 
-/// What one committed write changed: the tables it wrote, and whether it changed the schema (DDL, or the
-/// schema's metadata tables).
+/// What one committed write changed: the tables its statements named, and whether it changed the schema (DDL,
+/// or the schema's metadata tables).
 public struct ChangeEvent: Sendable, Equatable {
+    /// The tables the write's statements named (activity and revisions included).
     public let tables: Set<String>
     public let schemaChanged: Bool
+    /// A statement named no table (DDL, or a write run through plain `execute`): any table may have changed.
+    public let unlisted: Bool
 
-    public init(tables: Set<String>, schemaChanged: Bool) {
+    public init(tables: Set<String>, schemaChanged: Bool, unlisted: Bool = false) {
         self.tables = tables
-        self.schemaChanged = schemaChanged
+        self.schemaChanged = schemaChanged || unlisted
+        self.unlisted = unlisted
     }
 
-    static let schemaTables: Set<String> = ["directus_collections", "directus_fields", "directus_relations"]
+    /// The tables the schema snapshot is read from (besides the database's catalog, which only DDL changes).
+    public static let schemaTables: Set<String> = ["directus_collections", "directus_fields", "directus_relations"]
     /// The tables that decide who may do what.
     public static let accessTables: Set<String> = ["directus_roles", "directus_policies", "directus_access", "directus_permissions", "directus_users"]
 
-    public var accessChanged: Bool { !tables.isDisjoint(with: Self.accessTables) }
-    public var settingsChanged: Bool { tables.contains("directus_settings") }
+    public var accessChanged: Bool { unlisted || !tables.isDisjoint(with: Self.accessTables) }
+    public var settingsChanged: Bool { unlisted || tables.contains("directus_settings") }
 }
 
 /// Where the CMS announces its committed writes: the server turns them into cache invalidation and messages

@@ -1,7 +1,8 @@
 import Synchronization
 
 /// Collects the tables a request's reads touched (for the response cache's tags). Set for a request with
-/// `ReadTracker.$current.withValue`; the CMS's reads record into it.
+/// `ReadTracker.$current.withValue`; the CMS's reads record into it the tables their compiled queries name
+/// (`Database.read(tagging:_:)`).
 public final class ReadTracker: Sendable {
     @TaskLocal public static var current: ReadTracker?
 
@@ -10,7 +11,7 @@ public final class ReadTracker: Sendable {
     public init() {}
 
     public var tables: Set<String> { state.withLock { $0.tables } }
-    /// False once something time-dependent (`$NOW`) shaped the answer.
+    /// False once something time-dependent (`$NOW`) shaped the answer, or a read named no tables.
     public var cacheable: Bool { state.withLock { $0.cacheable } }
 
     func record(_ tables: Set<String>) {

@@ -1,8 +1,10 @@
 import Database
 
-/// The database as the CMS services use it: every committed transaction is announced on the `ChangeFeed`
-/// with the tables its statements wrote, and reads made for a request with a `ReadTracker` record the tables
-/// they read. Both come from the statements themselves, so no write path can forget to announce itself.
+/// The database as the CMS services use it. A committed transaction is announced on the `ChangeFeed` with the
+/// tables its writers named (`execute(_:_:writing:)`); a read made for a request with a `ReadTracker` tags that
+/// request with the tables its caller named (`read(tagging:_:)`, from the compiled query's AST). Nothing is
+/// guessed from SQL text, and what nobody named errs on the safe side: a statement run through plain `execute`
+/// in a transaction counts as a change to everything, and a plain `read` makes the request's answer uncacheable.
 public final class TrackedDatabase: Database {
     public let base: any Database
     public let feed: ChangeFeed
@@ -14,14 +16,11 @@ public final class TrackedDatabase: Database {
 
     public var dialect: SQLDialect { base.dialect }
 
+    /// A read whose tables nobody named: no write could be matched to it, so a cached request does not keep
+    /// the answer.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
-        guard let tracker = ReadTracker.current else { return try await base.read(body) }
-        let (result, tables) = try await base.read { connection in
-            let recording = RecordingConnection(connection)
-            return (try body(recording), recording.read)
-        }
-        tracker.record(tables)
-        return result
+        ReadTracker.current?.markUncacheable()
+        return try await base.read(body)
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
@@ -38,84 +37,72 @@ public final class TrackedDatabase: Database {
     private func announced<T: Sendable>(schema: Bool, _ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
         let recorded: @Sendable (any DatabaseConnection) throws -> (T, Set<String>, Bool) = { connection in
             let recording = RecordingConnection(connection)
-            return (try body(recording), recording.written, recording.ddl)
+            return (try body(recording), recording.written, recording.unlisted)
         }
-        let (result, written, ddl) = schema ? try await base.schemaTransaction(recorded) : try await base.transaction(recorded)
-        if !written.isEmpty || ddl || schema {
-            await feed.emit(ChangeEvent(tables: written, schemaChanged: schema || ddl || !written.isDisjoint(with: ChangeEvent.schemaTables)))
+        let (result, written, unlisted) = schema ? try await base.schemaTransaction(recorded) : try await base.transaction(recorded)
+        if !written.isEmpty || unlisted || schema {
+            await feed.emit(ChangeEvent(tables: written, schemaChanged: schema || !written.isDisjoint(with: ChangeEvent.schemaTables),
+                                        unlisted: unlisted))
         }
         return result
     }
 }
 
-/// Passes statements through, noting the tables they read or write. The SQL is Depot's own (generated or
-/// written in the services), so the table follows the statement's keyword.
+extension Database {
+    /// Runs a read of `tables`, as the caller knows them (a compiled query's AST): on a `TrackedDatabase` they
+    /// tag the request's cached answer, so a write to any of them drops it.
+    func read<T: Sendable>(tagging tables: Set<String>, _ body: @escaping @Sendable (any DatabaseConnection) throws -> T) async throws -> T {
+        guard let tracked = self as? TrackedDatabase else { return try await read(body) }
+        ReadTracker.current?.record(tables)
+        return try await tracked.base.read(body)
+    }
+
+    /// One statement writing `table`, in a transaction of its own.
+    @discardableResult
+    func execute(_ sql: String, _ binds: [DatabaseValue] = [], writing table: String) async throws -> Int {
+        try await transaction { try $0.execute(sql, binds, writing: table) }
+    }
+}
+
+extension DatabaseConnection {
+    /// Runs an INSERT, UPDATE or DELETE of `table`; in a tracked transaction the table is announced when it commits.
+    @discardableResult
+    func execute(_ sql: String, _ binds: [DatabaseValue] = [], writing table: String) throws -> Int {
+        guard let recording = self as? RecordingConnection else { return try execute(sql, binds) }
+        return try recording.writing(table) { try $0.execute(sql, binds) }
+    }
+
+    /// Runs a write of `table` that returns rows (`RETURNING`); announced as `execute(_:_:writing:)` is.
+    func query(_ sql: String, _ binds: [DatabaseValue] = [], writing table: String) throws -> [Row] {
+        guard let recording = self as? RecordingConnection else { return try query(sql, binds) }
+        return try recording.writing(table) { try $0.query(sql, binds) }
+    }
+}
+
+/// A transaction's connection: notes the tables its writes name. `query` is for reads (a write through it must
+/// name its table, `query(_:_:writing:)`); a plain `execute` — DDL, or a write that named nothing — is noted
+/// as `unlisted`.
 final class RecordingConnection: DatabaseConnection {
     private let base: any DatabaseConnection
-    private(set) var read: Set<String> = []
     private(set) var written: Set<String> = []
-    private(set) var ddl = false
+    private(set) var unlisted = false
 
     init(_ base: any DatabaseConnection) { self.base = base }
 
     var dialect: SQLDialect { base.dialect }
 
     func query(_ sql: String, _ binds: [DatabaseValue]) throws -> [Row] {
-        note(sql)
-        return try base.query(sql, binds)
+        try base.query(sql, binds)
     }
 
     func execute(_ sql: String, _ binds: [DatabaseValue]) throws -> Int {
-        note(sql)
+        unlisted = true
         return try base.execute(sql, binds)
     }
 
-    private func note(_ sql: String) {
-        let words = SQLWords(sql)
-        switch words.first {
-        case "SELECT", "WITH": read.formUnion(words.tables(after: ["FROM", "JOIN"]))
-        case "INSERT", "UPDATE", "DELETE": if let table = words.tables(after: ["INTO", "UPDATE", "FROM"]).first { written.insert(table) }
-        case "CREATE", "ALTER", "DROP":
-            ddl = true
-            written.formUnion(words.tables(after: ["TABLE"]))
-        default: break
-        }
-    }
-}
-
-/// The upper-cased keywords and identifiers of a statement, quotes removed; string literals skipped.
-struct SQLWords {
-    private(set) var words: [String] = []
-
-    init(_ sql: String) {
-        var current = ""
-        var quote: Character?
-        for ch in sql {
-            if let q = quote {
-                if ch == q { quote = nil; if q == "'" { current = "" } } else if q == "\"" { current.append(ch) }
-                continue
-            }
-            if ch == "\"" || ch == "'" { quote = ch; continue }
-            if ch.isLetter || ch.isNumber || ch == "_" || ch == "$" { current.append(ch); continue }
-            if !current.isEmpty { words.append(current); current = "" }
-        }
-        if !current.isEmpty { words.append(current) }
-    }
-
-    var first: String? { words.first?.uppercased() }
-
-    /// The words that follow any of `keywords` (skipping `IF NOT EXISTS` / `IF EXISTS` / `ONLY`).
-    func tables(after keywords: Set<String>) -> [String] {
-        var out: [String] = []
-        var i = 0
-        while i < words.count - 1 {
-            if keywords.contains(words[i].uppercased()) {
-                var j = i + 1
-                while j < words.count, ["IF", "NOT", "EXISTS", "ONLY", "INTO"].contains(words[j].uppercased()) { j += 1 }
-                if j < words.count, words[j].uppercased() != "SELECT" { out.append(words[j]) }
-            }
-            i += 1
-        }
-        return out
+    /// Noted before it runs: a failed statement at worst drops entries it did not change.
+    func writing<T>(_ table: String, _ statement: (any DatabaseConnection) throws -> T) throws -> T {
+        written.insert(table)
+        return try statement(base)
     }
 }

@@ -42,8 +42,8 @@ public final class FoldersService: Sendable {
         guard found.count == Set(ids).count else { throw CMSError.forbidden }
         try await guardian.checkReach(accountability, "delete", keys: ids)
         try await database.transaction { [store] connection in
-            try connection.execute("UPDATE directus_files SET folder = NULL WHERE folder IN (\(marks))", binds)
-            try connection.execute("UPDATE directus_folders SET parent = NULL WHERE parent IN (\(marks))", binds)
+            try connection.execute("UPDATE directus_files SET folder = NULL WHERE folder IN (\(marks))", binds, writing: "directus_files")
+            try connection.execute("UPDATE directus_folders SET parent = NULL WHERE parent IN (\(marks))", binds, writing: "directus_folders")
             try store.delete(ids, on: connection)
         }
     }

@@ -24,20 +24,20 @@ struct PendingUploads: Sendable {
     /// it fail (a unique violation) while the first lasts.
     func begin(location: String, key: String, id: String = RandomToken.uuid()) async throws -> String {
         try await database.execute("INSERT INTO depot_pending_uploads (id, storage, key, writer, created_on) VALUES (?, ?, ?, ?, ?)",
-                                   [.text(id), .text(location), .text(key), .text(writer.tag), .timestamp(Date())])
+                                   [.text(id), .text(location), .text(key), .text(writer.tag), .timestamp(Date())], writing: "depot_pending_uploads")
         return id
     }
 
     /// Ends the lease inside the transaction that commits the row; throws when the record is gone (taken
     /// over by a reconciler, whose removal of the object must win), which rolls the row back.
     static func finish(_ id: String, writer: WriterIdentity, on connection: any DatabaseConnection) throws {
-        let ended = try connection.execute("DELETE FROM depot_pending_uploads WHERE id = ? AND writer = ?", [.text(id), .text(writer.tag)])
+        let ended = try connection.execute("DELETE FROM depot_pending_uploads WHERE id = ? AND writer = ?", [.text(id), .text(writer.tag)], writing: "depot_pending_uploads")
         guard ended == 1 else { throw CMSError.serviceUnavailable("storage", "the upload's pending record was reclaimed") }
     }
 
     /// Drops the record of an upload whose object was removed (or never written).
     func abandon(_ id: String) async throws {
-        try await database.execute("DELETE FROM depot_pending_uploads WHERE id = ?", [.text(id)])
+        try await database.execute("DELETE FROM depot_pending_uploads WHERE id = ?", [.text(id)], writing: "depot_pending_uploads")
     }
 
     func all() async throws -> [Entry] {
@@ -53,6 +53,6 @@ struct PendingUploads: Sendable {
     /// when the entry is gone or was taken by someone else meanwhile.
     func takeOver(_ entry: Entry) async throws -> Bool {
         try await database.execute("UPDATE depot_pending_uploads SET writer = ? WHERE id = ? AND writer = ?",
-                                   [.text(writer.tag), .text(entry.id), .text(entry.writer)]) == 1
+                                   [.text(writer.tag), .text(entry.id), .text(entry.writer)], writing: "depot_pending_uploads") == 1
     }
 }

@@ -16,14 +16,14 @@ struct ActivityRecorder {
             INSERT INTO directus_activity (action, \(d.quote("user")), \(d.quote("timestamp")), ip, user_agent, collection, item, origin)
             VALUES (?, ?, \(d.now), ?, ?, ?, ?, ?) RETURNING id
             """, [.text(action.rawValue), .optional(accountability.user), .optional(accountability.ip), .optional(accountability.userAgent),
-                  .text(collection), .text(item), .null])
+                  .text(collection), .text(item), .null], writing: "directus_activity")
         let activity = rows.first?["id"].int ?? 0
         if action != .delete {
             try connection.execute("INSERT INTO directus_revisions (activity, collection, item, data, delta) VALUES (?, ?, ?, ?, ?)", [
                 .integer(Int64(activity)), .text(collection), .text(item),
                 data.map { .text(String(decoding: $0.serialized(), as: UTF8.self)) } ?? .null,
                 delta.map { .text(String(decoding: $0.serialized(), as: UTF8.self)) } ?? .null,
-            ])
+            ], writing: "directus_revisions")
         }
         return activity
     }

@@ -28,7 +28,7 @@ struct ItemWriter {
             ? "INSERT INTO \(d.quote(collection.name)) DEFAULT VALUES RETURNING \(d.quote(collection.primaryKey))"
             : "INSERT INTO \(d.quote(collection.name)) (\(values.map { d.quote($0.0) }.joined(separator: ", "))) VALUES (\(values.map { _ in "?" }.joined(separator: ", "))) RETURNING \(d.quote(collection.primaryKey))"
         let rows = try CMSError.mappingConstraints(of: collection.name, writing: values, on: connection) {
-            try connection.query(sql, values.map(\.1))
+            try connection.query(sql, values.map(\.1), writing: collection.name)
         }
         guard let key = rows.first?[collection.primaryKey].string else { throw CMSError.invalidPayload("The item has no primary key") }
         try writeChildren(collection, key: key, object, keys)
@@ -52,7 +52,7 @@ struct ItemWriter {
         } else {
             let sql = "UPDATE \(d.quote(collection.name)) SET \(values.map { "\(d.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE \(d.quote(collection.primaryKey)) = ?"
             changed = try CMSError.mappingConstraints(of: collection.name, writing: values, on: connection) {
-                try connection.execute(sql, values.map(\.1) + [keyValue])
+                try connection.execute(sql, values.map(\.1) + [keyValue], writing: collection.name)
             }
         }
         guard changed > 0 else { throw CMSError.forbidden }
@@ -67,7 +67,8 @@ struct ItemWriter {
         for key in keys {
             try checkReach(rules, collection, key)
             let removed = try CMSError.mappingConstraints(of: collection.name) {
-                try connection.execute("DELETE FROM \(d.quote(collection.name)) WHERE \(d.quote(collection.primaryKey)) = ?", [try keyBind(collection, key)])
+                try connection.execute("DELETE FROM \(d.quote(collection.name)) WHERE \(d.quote(collection.primaryKey)) = ?", [try keyBind(collection, key)],
+                                       writing: collection.name)
             }
             guard removed > 0 else { throw CMSError.forbidden }
             try recorder.record(.delete, collection: collection.name, item: key, data: nil, delta: nil, on: connection)

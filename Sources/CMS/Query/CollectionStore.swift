@@ -20,7 +20,7 @@ public struct CollectionStore: Sendable {
     public func readMany(_ query: Query, accountability: Accountability? = nil, access: ActionAccess? = nil,
                          within: JSONValue? = nil) async throws -> (data: JSONValue, meta: JSONValue?) {
         let plan = try await plan(query, accountability: accountability, access: access, within: within)
-        return try await database.read { connection in
+        return try await database.read(tagging: plan.tables) { connection in
             let runner = QueryRunner(connection: connection)
             let data = JSONValue.array(try runner.items(plan))
             var meta: [(String, JSONValue)] = []
@@ -75,7 +75,7 @@ public struct CollectionStore: Sendable {
     private func keyedItems(_ query: Query, accountability: Accountability?, access: ActionAccess?,
                             within: JSONValue?) async throws -> [(key: String?, item: JSONValue)] {
         let plan = try await plan(query, accountability: accountability, access: access, within: within, keyed: true)
-        return try await database.read { connection in try QueryRunner(connection: connection).keyedItems(plan) }
+        return try await database.read(tagging: plan.tables) { connection in try QueryRunner(connection: connection).keyedItems(plan) }
     }
 
     /// `query` compiled for this collection, its dynamic values resolved for `accountability`.
@@ -117,7 +117,7 @@ public struct CollectionStore: Sendable {
     public func insert(_ values: [(String, DatabaseValue)], on connection: any DatabaseConnection) throws {
         let dialect = connection.dialect
         let sql = "INSERT INTO \(dialect.quote(schema.name)) (\(values.map { dialect.quote($0.0) }.joined(separator: ", "))) VALUES (\(values.map { _ in "?" }.joined(separator: ", ")))"
-        try CMSError.mappingConstraints(of: schema.name, writing: values, on: connection) { try connection.execute(sql, values.map(\.1)) }
+        try CMSError.mappingConstraints(of: schema.name, writing: values, on: connection) { try connection.execute(sql, values.map(\.1), writing: schema.name) }
     }
 
     /// Returns how many rows changed (0 = no such key).
@@ -126,7 +126,7 @@ public struct CollectionStore: Sendable {
         let dialect = connection.dialect
         guard !values.isEmpty else { return try connection.query("SELECT 1 FROM \(dialect.quote(schema.name)) WHERE \(dialect.quote(schema.primaryKey)) = ?", [.text(key)]).count }
         let sql = "UPDATE \(dialect.quote(schema.name)) SET \(values.map { "\(dialect.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE \(dialect.quote(schema.primaryKey)) = ?"
-        return try CMSError.mappingConstraints(of: schema.name, writing: values, on: connection) { try connection.execute(sql, values.map(\.1) + [.text(key)]) }
+        return try CMSError.mappingConstraints(of: schema.name, writing: values, on: connection) { try connection.execute(sql, values.map(\.1) + [.text(key)], writing: schema.name) }
     }
 
     @discardableResult
@@ -134,7 +134,7 @@ public struct CollectionStore: Sendable {
         guard !keys.isEmpty else { return 0 }
         let dialect = connection.dialect
         let sql = "DELETE FROM \(dialect.quote(schema.name)) WHERE \(dialect.quote(schema.primaryKey)) IN (\(keys.map { _ in "?" }.joined(separator: ", ")))"
-        return try CMSError.mappingConstraints(of: schema.name) { try connection.execute(sql, keys.map(DatabaseValue.text)) }
+        return try CMSError.mappingConstraints(of: schema.name) { try connection.execute(sql, keys.map(DatabaseValue.text), writing: schema.name) }
     }
 
 }

@@ -13,7 +13,7 @@ public final class SchemaCache: Sendable {
     public func snapshot() async throws -> SchemaSnapshot {
         let (cached, generation) = state.withLock { ($0.snapshot, $0.generation) }
         if let cached { return cached }
-        let built = try await database.read { try SchemaIntrospector(connection: $0).snapshot() }
+        let built = try await database.read(tagging: ChangeEvent.schemaTables) { try SchemaIntrospector(connection: $0).snapshot() }
         state.withLock { state in
             // A schema change during the build makes this snapshot stale: return it, do not keep it.
             if state.generation == generation { state.snapshot = built }

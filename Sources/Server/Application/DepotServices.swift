@@ -89,7 +89,8 @@ public final class DepotServices: Sendable {
                                        permissions: permissions)
         self.settings = settings
         self.storage = storage
-        let transformer = AssetTransformer(configuration: configuration.assets, database: database, logger: logger)
+        // Derivatives are no cached answer's data: their index writes bypass the change feed.
+        let transformer = AssetTransformer(configuration: configuration.assets, database: self.database, logger: logger)
         self.transformer = transformer
         self.files = FilesService(database: database, storage: storage, inspector: VipsImageInspector(vips: vips),
                                   configuration: configuration.files, permissions: permissions) { id in
