@@ -11,10 +11,20 @@ public struct CacheConfiguration: Sendable, Equatable {
     public var ttl: Double = 300
     /// `CACHE_NAMESPACE`: prefix of every key Depot writes to Redis.
     public var namespace = "system-cache"
-    /// `CACHE_AUTO_PURGE`: any write empties the whole cache, as in Directus, instead of only the entries of
-    /// the collections it wrote (Depot's default).
+    /// `CACHE_AUTO_PURGE`: in Directus, whether writes purge the cache at all. Depot never keeps an entry a
+    /// write made stale (see `autoPurgeMode`); on, public answers are sent `no-cache`, as Directus sends them,
+    /// since they may change at any moment.
     public var autoPurge = false
-    /// `CACHE_AUTO_PURGE_IGNORE_LIST`: collections whose writes do not empty the cache under `autoPurge`.
+    /// What a write drops from the cache.
+    public enum AutoPurgeMode: String, Sendable {
+        /// The entries that read a table it wrote (the default, whatever `CACHE_AUTO_PURGE` says).
+        case precise
+        /// Everything, unless it wrote only tables of `autoPurgeIgnoreList` — Directus's purge.
+        case all
+    }
+    /// `CACHE_AUTO_PURGE_MODE`: `precise` or `all`.
+    public var autoPurgeMode = AutoPurgeMode.precise
+    /// `CACHE_AUTO_PURGE_IGNORE_LIST`: collections whose writes do not empty the cache under `autoPurgeMode = .all`.
     public var autoPurgeIgnoreList: Set<String> = ["directus_activity", "directus_presets"]
     /// `CACHE_SKIP_ALLOWED`: a client's `Cache-Control: no-store` bypasses the cache.
     public var skipAllowed = false

@@ -70,6 +70,7 @@ import Testing
         (["LOG_LEVEL": "loud"], "LOG_LEVEL"),
         (["REDIS": "http://x"], "REDIS"),
         (["CACHE_STORE": "redis"], "CACHE_STORE"),
+        (["CACHE_AUTO_PURGE_MODE": "everything"], "CACHE_AUTO_PURGE_MODE"),
         (["STORAGE_LOCATIONS": "s3", "STORAGE_S3_DRIVER": "ftp"], "STORAGE_S3_DRIVER"),
         (["CORS_ENABLED": "maybe"], "CORS_ENABLED"),
     ])

@@ -69,6 +69,92 @@ import Testing
         #expect(try await get("/items/tags?export=json").header("X-Cache") == nil)
     }
 
+    /// Each dialect and each store once.
+    static let setups: [(Dialect, Store)] = [(.sqlite, .memory), (.postgres, .redis)]
+
+    /// The seed guide's `CACHE_AUTO_PURGE=true`: a write drops the entries that read what it wrote — reads of
+    /// other collections stay, reads of other collections that joined it go (Directus empties everything).
+    @Test(arguments: setups)
+    func autoPurgeDropsExactlyWhatAWriteMadeStale(dialect: Dialect, store: Store) async throws {
+        guard let environment = Self.environment(store, ["CACHE_AUTO_PURGE": "true"]),
+              let (depot, test, token) = try await ItemsRelationsTests.catalog(dialect, environment) else { return }
+        defer { Task { await depot.stop(); await test.drop() } }
+        try await depot.expectOK("POST", "/items/articles", .object([("title", "First"), ("rank", .int(1)),
+                                                                     ("comments", .array([.object([("body", "nice"), ("stars", .int(4))])]))]), token: token)
+        func cache(_ path: String) async throws -> String? { try await depot.request("GET", path, token: token).header("X-Cache") }
+        let tags = "/items/tags", comments = "/items/comments?fields=body", commentsWithArticle = "/items/comments?fields=body,article.title"
+        let articles = "/items/articles?fields=title", articlesWithComments = "/items/articles?fields=title,comments.body"
+        func warm() async throws {
+            for path in [tags, comments, commentsWithArticle, articles, articlesWithComments] {
+                _ = try await cache(path)
+                #expect(try await cache(path) == "HIT", "\(path)")
+            }
+        }
+        try await warm()
+
+        try await depot.expectOK("PATCH", "/items/articles/1", .object([("title", "Renamed")]), token: token)
+        #expect(try await cache(tags) == "HIT", "a write to articles keeps the reads of tags")
+        #expect(try await cache(comments) == "HIT", "and of comments that did not join articles")
+        let joined = try await depot.request("GET", commentsWithArticle, token: token)
+        #expect(joined.header("X-Cache") == "MISS" && joined.text.contains("Renamed"), "\(joined.text)")
+        #expect(try await cache(articles) == "MISS")
+        #expect(try await cache(articlesWithComments) == "MISS")
+
+        try await warm()
+        let comment = try await depot.request("GET", "/items/comments?fields=id&limit=1", token: token).json["data"]?.arrayItems?.first?["id"]
+        try await depot.expectOK("PATCH", "/items/comments/\(comment.flatMap(CollectionStore.keyText) ?? "")", .object([("body", "edited")]), token: token)
+        #expect(try await cache(tags) == "HIT")
+        #expect(try await cache(articles) == "HIT", "articles read without their comments stay")
+        let withComments = try await depot.request("GET", articlesWithComments, token: token)
+        #expect(withComments.header("X-Cache") == "MISS" && withComments.text.contains("edited"), "\(withComments.text)")
+        #expect(try await cache(comments) == "MISS")
+        #expect(try await cache(commentsWithArticle) == "MISS")
+    }
+
+    /// `CACHE_AUTO_PURGE_MODE=all` opts into Directus's purge: any write outside the ignore list empties the cache;
+    /// a write to a listed collection still drops the reads of that collection.
+    @Test(arguments: setups)
+    func purgeModeAllEmptiesTheCacheOnWrites(dialect: Dialect, store: Store) async throws {
+        guard let environment = Self.environment(store, ["CACHE_AUTO_PURGE_MODE": "all", "CACHE_AUTO_PURGE_IGNORE_LIST": "tags,directus_activity,directus_revisions"]),
+              let (depot, test, token) = try await ItemsRelationsTests.catalog(dialect, environment) else { return }
+        defer { Task { await depot.stop(); await test.drop() } }
+        func cache(_ path: String) async throws -> String? { try await depot.request("GET", path, token: token).header("X-Cache") }
+        func warm() async throws {
+            for path in ["/items/tags", "/items/comments"] {
+                _ = try await cache(path)
+                #expect(try await cache(path) == "HIT", "\(path)")
+            }
+        }
+        try await warm()
+        try await depot.expectOK("POST", "/items/articles", .object([("title", "Any")]), token: token)
+        #expect(try await cache("/items/tags") == "MISS", "a write to articles empties everything")
+        #expect(try await cache("/items/comments") == "MISS")
+
+        try await warm()
+        try await depot.expectOK("POST", "/items/tags", .object([("name", "ignored")]), token: token)
+        #expect(try await cache("/items/comments") == "HIT", "tags are on the ignore list")
+        let tags = try await depot.request("GET", "/items/tags", token: token)
+        #expect(tags.header("X-Cache") == "MISS" && tags.text.contains("ignored"), "yet their own reads are never stale")
+    }
+
+    /// Tags come from the compiled query, not from the SQL's words: a collection may be named like a keyword.
+    @Test func collectionsNamedLikeSQLKeywordsAreInvalidated() async throws {
+        guard let environment = Self.environment(.memory),
+              let (depot, test) = try await HTTPTests.server(.sqlite, environment) else { return }
+        defer { Task { await depot.stop(); await test.drop() } }
+        let token = try await depot.adminToken()
+        for name in ["only", "select"] {
+            try await depot.expectOK("POST", "/collections", .object([("collection", .string(name)),
+                                                                      ("fields", .array([.object([("field", "name"), ("type", "string")])]))]), token: token)
+            try await depot.expectOK("POST", "/items/\(name)", .object([("name", "before")]), token: token)
+            _ = try await depot.request("GET", "/items/\(name)", token: token)
+            #expect(try await depot.request("GET", "/items/\(name)", token: token).header("X-Cache") == "HIT")
+            try await depot.expectOK("PATCH", "/items/\(name)/1", .object([("name", "after")]), token: token)
+            let read = try await depot.request("GET", "/items/\(name)", token: token)
+            #expect(read.header("X-Cache") == "MISS" && read.text.contains("after"), "\(name): \(read.text)")
+        }
+    }
+
     @Test(arguments: Store.allCases)
     func callersWithDifferentPermissionsNeverShareAnEntry(store: Store) async throws {
         guard let environment = Self.environment(store, ["CACHE_CONTROL_S_MAXAGE": "60"]),

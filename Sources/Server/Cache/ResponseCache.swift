@@ -15,12 +15,15 @@ final class ResponseCache: Sendable {
         self.logger = logger
     }
 
-    /// The tags a committed write invalidates: the tables it wrote; everything after a schema change, or
-    /// (`CACHE_AUTO_PURGE`, Directus's behaviour) after any write outside the ignore list.
+    /// The tags a committed write invalidates: the tables it wrote — so exactly the entries that read one of
+    /// them; everything after a schema change (or a write that named no table), or, with
+    /// `CACHE_AUTO_PURGE_MODE=all` (Directus's purge), after any write outside the ignore list.
     func tags(for event: ChangeEvent) -> Set<String> {
         if event.schemaChanged { return [CacheTag.all] }
-        if configuration.autoPurge { return event.tables.subtracting(configuration.autoPurgeIgnoreList).isEmpty ? [] : [CacheTag.all] }
-        return event.tables
+        switch configuration.autoPurgeMode {
+        case .precise: return event.tables
+        case .all: return event.tables.isSubset(of: configuration.autoPurgeIgnoreList) ? event.tables : [CacheTag.all]
+        }
     }
 
     func invalidate(_ tags: Set<String>) async {

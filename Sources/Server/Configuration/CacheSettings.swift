@@ -21,6 +21,12 @@ extension DepotConfiguration {
         cache.ttl = try env.duration("CACHE_TTL", default: cache.ttl)
         cache.namespace = env.string("CACHE_NAMESPACE", default: cache.namespace)
         cache.autoPurge = try env.bool("CACHE_AUTO_PURGE", default: cache.autoPurge)
+        if let mode = env["CACHE_AUTO_PURGE_MODE"] {
+            guard let parsed = CacheConfiguration.AutoPurgeMode(rawValue: mode.lowercased()) else {
+                throw ConfigurationError("CACHE_AUTO_PURGE_MODE", "must be precise or all (got \"\(mode)\")")
+            }
+            cache.autoPurgeMode = parsed
+        }
         if let list = env.list("CACHE_AUTO_PURGE_IGNORE_LIST") { cache.autoPurgeIgnoreList = Set(list) }
         cache.skipAllowed = try env.bool("CACHE_SKIP_ALLOWED", default: cache.skipAllowed)
         if let size = env["CACHE_VALUE_MAX_SIZE"], size.lowercased() != "false" {
