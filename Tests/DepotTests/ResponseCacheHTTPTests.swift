@@ -137,6 +137,45 @@ import Testing
         #expect(tags.header("X-Cache") == "MISS" && tags.text.contains("ignored"), "yet their own reads are never stale")
     }
 
+    /// A permission rule's reads tag the answer too: a reader whose comment rule filters on the article's title
+    /// and on its own first name loses its cached answer when either changes.
+    @Test(arguments: setups)
+    func permissionRulesThatReadOtherTablesTagTheAnswer(dialect: Dialect, store: Store) async throws {
+        guard let environment = Self.environment(store, ["CACHE_AUTO_PURGE": "true"]),
+              let (depot, test, token) = try await ItemsRelationsTests.catalog(dialect, environment) else { return }
+        defer { Task { await depot.stop(); await test.drop() } }
+        func post(_ path: String, _ body: JSONValue) async throws -> String {
+            let reply = try await depot.request("POST", path + "?fields=id", json: body, token: token)
+            #expect(reply.status == 200, "\(path): \(reply.text)")
+            return CollectionStore.keyText(reply.json["data"]?["id"] ?? .null) ?? ""
+        }
+        _ = try await post("/items/articles", .object([("title", "Ada"), ("comments", .array([.object([("body", "for Ada")])]))]))
+        let role = try await post("/roles", .object([("name", "Readers")]))
+        let user = try await post("/users", .object([("email", "ada@example.com"), ("password", "ada-password"), ("first_name", "Ada"), ("role", .string(role))]))
+        let policy = try await post("/policies", .object([("name", "Readers")]))
+        _ = try await post("/access", .object([("policy", .string(policy)), ("role", .string(role))]))
+        _ = try await post("/permissions", .object([("policy", .string(policy)), ("collection", "comments"), ("action", "read"), ("fields", .array(["*"])),
+                                                    ("permissions", .object([("article", .object([("title", .object([("_eq", "$CURRENT_USER.first_name")]))]))]))]))
+        let login = try await depot.request("POST", "/auth/login", json: .object([("email", "ada@example.com"), ("password", "ada-password")]))
+        let reader = try #require(login.json["data"]?["access_token"]?.stringValue, "\(login.text)")
+        func comments() async throws -> (cache: String?, bodies: [String]) {
+            let reply = try await depot.request("GET", "/items/comments?fields=body", token: reader)
+            #expect(reply.status == 200, "\(reply.text)")
+            return (reply.header("X-Cache"), reply.json["data"]?.arrayItems?.compactMap { $0["body"]?.stringValue } ?? [])
+        }
+        #expect(try await comments().bodies == ["for Ada"])
+        #expect(try await comments().cache == "HIT")
+
+        try await depot.expectOK("PATCH", "/items/articles/1", .object([("title", "Grace")]), token: token)
+        let renamed = try await comments()
+        #expect(renamed.cache == "MISS" && renamed.bodies.isEmpty, "the rule's join read articles: \(renamed)")
+        #expect(try await comments().cache == "HIT")
+
+        try await depot.expectOK("PATCH", "/users/\(user)", .object([("first_name", "Grace")]), token: token)
+        let own = try await comments()
+        #expect(own.cache == "MISS" && own.bodies == ["for Ada"], "the rule read the reader's own row: \(own)")
+    }
+
     /// Tags come from the compiled query, not from the SQL's words: a collection may be named like a keyword.
     @Test func collectionsNamedLikeSQLKeywordsAreInvalidated() async throws {
         guard let environment = Self.environment(.memory),
