@@ -9,7 +9,8 @@ import Testing
 /// other tables) and the tables a committed write announces on the change feed.
 @Suite struct CacheTagsTests {
     /// The `ItemsRelationsTests` catalog plus a collection named `only` (a SQL keyword, as collection names may
-    /// be), and a reader whose comment rule reads `articles` and its own user row (`$CURRENT_USER.first_name`).
+    /// be), and a reader whose comment rule reads `articles` and its own user row (`$CURRENT_USER.first_name`),
+    /// and whose tag rule reads its role tree (`$CURRENT_ROLES`).
     /// The depot process made the schema; the services under test run in this process on the same database.
     struct Fixture {
         let depot: DepotProcess
@@ -56,6 +57,9 @@ import Testing
         let byOwnName: JSONValue = .object([("article", .object([("title", .object([("_eq", "$CURRENT_USER.first_name")]))]))])
         _ = try await post("/permissions", .object([("policy", .string(policy)), ("collection", "comments"), ("action", "read"),
                                                     ("fields", .array(["*"])), ("permissions", byOwnName)]))
+        let notARole: JSONValue = .object([("name", .object([("_nin", "$CURRENT_ROLES")]))])
+        _ = try await post("/permissions", .object([("policy", .string(policy)), ("collection", "tags"), ("action", "read"),
+                                                    ("fields", .array(["*"])), ("permissions", notARole)]))
 
         let feed = ChangeFeed()
         let events = Events()
@@ -115,7 +119,10 @@ import Testing
         // A permission rule's reads count: its relational filter reads articles, `$CURRENT_USER.first_name` the
         // reader's row. (The middleware resolves the caller's permissions before the request, as here.)
         _ = try await f.permissions.fingerprint(for: f.reader)
-        #expect(try await read("comments", [("fields", "body")], as: f.reader) == ["comments", "articles", "directus_users"])
+        // `$CURRENT_ROLES` reads the role tree; a caller's rules are resolved together, so each answer counts the
+        // reads of all of them.
+        #expect(try await read("comments", [("fields", "body")], as: f.reader) == ["comments", "articles", "directus_users", "directus_roles"])
+        #expect(try await read("tags", [("fields", "name")], as: f.reader) == ["tags", "directus_users", "directus_roles"])
 
         // What depends on the time, or reads tables nobody named, is not kept.
         #expect(try await read("directus_files", [("fields", "id"), ("filter[uploaded_on][_lte]", "$NOW")], system: true) == nil)

@@ -36,7 +36,7 @@ struct DynamicValues {
         // The caller's role and the roles above it (a role's policies reach its children).
         if text == "$CURRENT_ROLES" {
             guard let role = accountability.role else { return .array([]) }
-            return .array(try await database.read { try AccessResolver.roleTree(role, on: $0) }.map(JSONValue.string))
+            return .array(try await database.read(tagging: ["directus_roles"]) { try AccessResolver.roleTree(role, on: $0) }.map(JSONValue.string))
         }
         for (prefix, id, table) in [("$CURRENT_USER", accountability.user, "directus_users"), ("$CURRENT_ROLE", accountability.role, "directus_roles")] {
             guard text == prefix || text.hasPrefix(prefix + ".") else { continue }
