@@ -259,6 +259,8 @@ import Testing
         let hash = try await db.query("SELECT password FROM directus_shares").first?["password"].string ?? ""
         await db.close()
         #expect(hash.hasPrefix("$argon2id$"), "stored hashed: \(hash)")
+        let verified = try await depot.request("POST", "/utils/hash/verify", json: .object([("string", "s3cret"), ("hash", .string(hash))]), token: admin)
+        #expect(verified.json["data"] == true, "\(verified.text)")
         let guessed = try await depot.request("GET", "/shares?" + Self.query([("filter", #"{"password":{"_starts_with":"$argon2"}}"#)]), token: admin)
         #expect(guessed.status == 400 && guessed.errorCode == "INVALID_QUERY", "a hash is never matched by prefix: \(guessed.text)")
         let unknown = try await depot.request("POST", "/shares", json: .object([("collection", "nothing"), ("item", "1")]), token: admin)

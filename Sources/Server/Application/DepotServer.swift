@@ -52,6 +52,8 @@ public enum DepotServer {
         SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize, items: services.items).register(on: router)
         SettingsController(settings: services.settings, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         CacheController(cache: services.responseCache).register(on: router)
+        UtilitiesController(items: services.items, hasher: services.hasher, imports: services.imports, exports: services.exports,
+                            maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         return router
     }
 
