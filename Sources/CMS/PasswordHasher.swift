@@ -51,13 +51,53 @@ public final class PasswordHasher: Sendable {
     }
 
     static func verifyNow(_ password: String, _ encoded: String) -> Bool {
-        let type: argon2_type
-        if encoded.hasPrefix("$argon2id$") { type = Argon2_id }
-        else if encoded.hasPrefix("$argon2i$") { type = Argon2_i }
-        else if encoded.hasPrefix("$argon2d$") { type = Argon2_d }
-        else { return false }
+        guard let type = variant(of: encoded) else { return false }
         let pwd = Array(password.utf8)
         return argon2_verify(encoded, pwd, pwd.count, type) == ARGON2_OK.rawValue
+    }
+
+    /// `/utils/hash/verify`: whether `password` matches a PHC argon2 hash made with any variant and parameters,
+    /// which are read from the hash itself. A hash that does not parse, or whose costs exceed `verifyBounds`
+    /// (a caller-chosen memory cost is a caller-chosen allocation), is INVALID_PAYLOAD rather than `false`.
+    public func check(_ password: String, against encoded: String) async throws -> Bool {
+        guard Self.variant(of: encoded) != nil, let costs = Self.costs(of: encoded), costs.memory <= Self.verifyBounds.memory,
+              costs.time <= Self.verifyBounds.time, costs.lanes <= Self.verifyBounds.lanes else {
+            throw CMSError.invalidPayload("Invalid \"hash\" or \"string\"")
+        }
+        let rc = try await threads.runIfActive { () -> Int32 in
+            guard let type = Self.variant(of: encoded) else { return ARGON2_DECODING_FAIL.rawValue }
+            let pwd = Array(password.utf8)
+            return argon2_verify(encoded, pwd, pwd.count, type)
+        }
+        if rc == ARGON2_OK.rawValue { return true }
+        if rc == ARGON2_VERIFY_MISMATCH.rawValue { return false }
+        throw CMSError.invalidPayload("Invalid \"hash\" or \"string\"")
+    }
+
+    /// The largest costs a hash given to `check` may name: 512 MiB, 32 passes, 16 lanes (Directus's default is
+    /// 64 MiB, 3 passes, 4 lanes; OWASP's lightest 19 MiB).
+    static let verifyBounds = (memory: 524_288, time: 32, lanes: 16)
+
+    static func variant(of encoded: String) -> argon2_type? {
+        if encoded.hasPrefix("$argon2id$") { return Argon2_id }
+        if encoded.hasPrefix("$argon2i$") { return Argon2_i }
+        if encoded.hasPrefix("$argon2d$") { return Argon2_d }
+        return nil
+    }
+
+    /// `m`, `t` and `p` of a PHC string (`$argon2id$v=19$m=65536,t=3,p=4$salt$hash`, `v=` optional).
+    static func costs(of encoded: String) -> (memory: Int, time: Int, lanes: Int)? {
+        let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count >= 5 else { return nil }
+        let list = parts[2].hasPrefix("v=") ? parts[3] : parts[2]
+        var values: [Substring: Int] = [:]
+        for pair in list.split(separator: ",") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            guard kv.count == 2, let number = Int(kv[1]), number >= 0 else { return nil }
+            values[kv[0]] = number
+        }
+        guard let m = values["m"], let t = values["t"], let p = values["p"] else { return nil }
+        return (m, t, p)
     }
 
     /// Whether `value` looks like a PHC argon2 hash (for `/utils/hash/verify` input checks).

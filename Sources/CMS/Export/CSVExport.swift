@@ -22,7 +22,7 @@ enum CSVExport {
     }
 
     /// Leaves of `value` with dotted paths; an item that is not an object is one `value` column.
-    private static func flatten(_ value: JSONValue, prefix: String? = nil) -> [(String, JSONValue)] {
+    static func flatten(_ value: JSONValue, prefix: String? = nil) -> [(String, JSONValue)] {
         guard case .object(let dict, let keys) = value else { return [(prefix ?? "value", value)] }
         return keys.flatMap { key -> [(String, JSONValue)] in
             let path = prefix.map { "\($0).\(key)" } ?? key
@@ -31,7 +31,7 @@ enum CSVExport {
         }
     }
 
-    private static func cell(_ value: JSONValue) -> String {
+    static func cell(_ value: JSONValue) -> String {
         switch value {
         case .null: ""
         case .string(let text): text

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The `export` query parameter: the list answer as a file download instead of the `{data}` envelope.
 public enum ExportFormat: String, Sendable, CaseIterable {
     case json, csv, yaml, xml
@@ -21,5 +23,13 @@ public enum ExportFormat: String, Sendable, CaseIterable {
         case .yaml: try YAMLExport.encode(items)
         case .xml: XMLExport.encode(items)
         }
+    }
+
+    /// `YYYYMMDD-HHmmss` in UTC, as Directus names export files.
+    public static func timestamp(_ date: Date = Date()) -> String {
+        var seconds = time_t(date.timeIntervalSince1970), parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d%02d%02d-%02d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 }

@@ -16,6 +16,13 @@ enum XMLExport {
         return Array(document.xmlString(options: [.nodePrettyPrint]).utf8)
     }
 
+    /// One item as the element the document would hold (`<data>…</data>`), for exports written item by item.
+    static func element(_ item: JSONValue) -> String {
+        let holder = XMLElement(name: "data")
+        append(item, named: "data", to: holder)
+        return (holder.children ?? []).map { $0.xmlString(options: [.nodePrettyPrint]) }.joined(separator: "\n")
+    }
+
     private static func append(_ value: JSONValue, named name: String, to parent: XMLElement) {
         switch value {
         case .array(let items):

@@ -66,6 +66,7 @@ struct ItemWriter {
         let rules = try access.rules("delete", on: collection.name)
         for key in keys {
             try checkReach(rules, collection, key)
+            try SystemReferences.release(collection.name, key: try keyBind(collection, key), on: connection)
             let removed = try CMSError.mappingConstraints(of: collection.name) {
                 try connection.execute("DELETE FROM \(d.quote(collection.name)) WHERE \(d.quote(collection.primaryKey)) = ?", [try keyBind(collection, key)],
                                        writing: collection.name)

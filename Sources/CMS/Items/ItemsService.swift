@@ -5,7 +5,7 @@ import Database
 /// (`/roles`, `/policies`, …) pass `system: true`. Every call enforces the caller's permissions (without a
 /// resolver, as in tools and tests, nothing is restricted).
 public final class ItemsService: Sendable {
-    private let database: any Database
+    let database: any Database
     public let schemas: SchemaCache
     private let permissions: PermissionsResolver?
     private let hashParameters: HashParameters
@@ -57,6 +57,7 @@ public final class ItemsService: Sendable {
     /// Creates items (one payload object each, nested relations included); returns their keys.
     public func create(_ collection: String, _ payloads: [JSONValue], accountability: Accountability, system: Bool = false) async throws -> [String] {
         let store = try await store(collection, system: system)
+        if store.schema.name == "directus_comments" { try await checkComments(payloads, accountability: accountability) }
         return try await write(store, accountability) { writer in try payloads.map { try writer.create(store.schema, $0) } }
     }
 
@@ -102,7 +103,8 @@ public final class ItemsService: Sendable {
         return try await store.keys(matching: query, accountability: accountability, access: access.action("read"), within: within)
     }
 
-    private func write<T: Sendable>(_ store: CollectionStore, _ accountability: Accountability,
+    /// Runs `body` with an `ItemWriter` under the caller's rules, in one transaction.
+    func write<T: Sendable>(_ store: CollectionStore, _ accountability: Accountability,
                                     _ body: @escaping @Sendable (ItemWriter) throws -> T) async throws -> T {
         let snapshot = store.snapshot, parameters = hashParameters
         let access = try await access(accountability, ["create", "update", "delete"])

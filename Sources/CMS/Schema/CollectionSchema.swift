@@ -56,14 +56,19 @@ public struct CollectionSchema: Sendable {
     static let castJSON: Set<String> = ["directus_files.tags"]
     /// Text columns that hold comma-separated lists (Directus's `cast-csv` special).
     static let castCSV: Set<String> = ["directus_permissions.fields", "directus_policies.ip_access"]
-    /// Secrets of system tables: stored hashed or as given, read back as `**********`.
+    /// Directus's `special` flags of system columns: secrets (stored hashed or as given, read back as
+    /// `**********`) and the values Depot fills on writes (who and when).
     static let systemSpecials: [String: [String]] = [
         "directus_users.password": ["hash", "conceal"], "directus_users.token": ["conceal"], "directus_users.tfa_secret": ["conceal"],
+        "directus_shares.password": ["hash", "conceal"], "directus_shares.user_created": ["user-created"],
+        "directus_shares.date_created": ["date-created"], "directus_notifications.timestamp": ["date-created"],
+        "directus_comments.user_created": ["user-created"], "directus_comments.date_created": ["date-created"],
+        "directus_comments.user_updated": ["user-updated"], "directus_comments.date_updated": ["date-updated"],
     ]
 
     /// The schema of a `directus_*` table, from the migration that creates it.
     public static func system(_ table: String) -> CollectionSchema {
-        let spec = (SystemTables.all + [SystemTables.derivatives]).first { $0.name == table }!
+        let spec = (SystemTables.collections + [SystemTables.derivatives]).first { $0.name == table }!
         let fields = spec.columns.map { column in
             var field = FieldSchema(name: column.name, type: castJSON.contains("\(table).\(column.name)") ? .json : FieldType(column.type))
             field.nullable = column.nullable && !column.primary
@@ -81,7 +86,7 @@ public struct CollectionSchema: Sendable {
 
     /// The foreign keys the system tables declare, as m2o relations.
     static func systemRelations() -> [RelationSchema] {
-        SystemTables.all.flatMap { spec in
+        SystemTables.collections.flatMap { spec in
             spec.columns.compactMap { column in
                 column.references.map { RelationSchema(collection: spec.name, field: column.name, relatedCollection: $0.table,
                                                       onDelete: $0.onDelete) }

@@ -127,9 +127,17 @@ enum MetadataWriter {
         try insert("directus_collections", fixed: [("collection", .text(name))], meta: meta, on: connection)
     }
 
+    /// The given meta columns change and the others keep their values, as Directus updates a collection's meta.
+    /// An UPDATE, never a delete and insert: that would cascade to the rows referencing the collection (shares).
     static func upsertCollection(_ name: String, meta: JSONValue, on connection: any DatabaseConnection) throws {
-        try connection.execute("DELETE FROM directus_collections WHERE collection = ?", [.text(name)])
-        try insertCollection(name, meta: meta, on: connection)
+        guard try !connection.query("SELECT 1 FROM directus_collections WHERE collection = ?", [.text(name)]).isEmpty else {
+            return try insertCollection(name, meta: meta, on: connection)
+        }
+        let values = try metaValues("directus_collections", meta, except: ["collection"])
+        guard !values.isEmpty else { return }
+        let d = connection.dialect
+        try connection.execute("UPDATE directus_collections SET \(values.map { "\(d.quote($0.0)) = ?" }.joined(separator: ", ")) WHERE collection = ?",
+                               values.map(\.1) + [.text(name)])
     }
 
     static func insertField(_ collection: String, _ definition: FieldDefinition, on connection: any DatabaseConnection) throws {
@@ -139,15 +147,20 @@ enum MetadataWriter {
     }
 
     private static func insert(_ table: String, fixed: [(String, DatabaseValue)], meta: JSONValue, on connection: any DatabaseConnection) throws {
-        let schema = CollectionSchema.system(table)
-        var values = fixed
-        if case .object(let dict, let keys) = meta {
-            for key in keys where !values.contains(where: { $0.0 == key }) && key != "id" && key != "special" {
-                guard let field = schema.field(key), let value = dict[key] else { continue }
-                values.append((key, try FieldValues.database(value, field)))
-            }
-        }
+        let values = fixed + (try metaValues(table, meta, except: Set(fixed.map(\.0))))
         let d = connection.dialect
         try connection.execute("INSERT INTO \(d.quote(table)) (\(values.map { d.quote($0.0) }.joined(separator: ", "))) VALUES (\(values.map { _ in "?" }.joined(separator: ", ")))", values.map(\.1))
+    }
+
+    /// The table's own columns among `meta`'s keys, each converted by its declared type.
+    private static func metaValues(_ table: String, _ meta: JSONValue, except fixed: Set<String>) throws -> [(String, DatabaseValue)] {
+        let schema = CollectionSchema.system(table)
+        guard case .object(let dict, let keys) = meta else { return [] }
+        var values: [(String, DatabaseValue)] = []
+        for key in keys where !fixed.contains(key) && key != "id" && key != "special" {
+            guard let field = schema.field(key), let value = dict[key] else { continue }
+            values.append((key, try FieldValues.database(value, field)))
+        }
+        return values
     }
 }

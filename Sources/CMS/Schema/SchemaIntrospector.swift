@@ -8,7 +8,7 @@ struct SchemaIntrospector {
     func snapshot() throws -> SchemaSnapshot {
         let catalog = try DatabaseCatalog.read(connection)
         var collections: [String: CollectionSchema] = [:]
-        let systemNames = Set(SystemTables.all.map(\.name))
+        let systemNames = Set(SystemTables.collections.map(\.name))
         for name in systemNames where catalog.tables[name] != nil { collections[name] = .system(name) }
         for (table, columns) in catalog.tables where !systemNames.contains(table) && !Self.internalTables.contains(table) {
             let fields = columns.map { column in

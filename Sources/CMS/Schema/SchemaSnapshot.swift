@@ -13,7 +13,7 @@ public struct SchemaSnapshot: Sendable {
 
     /// Only the system collections and their relations, as the migrations declare them.
     public static let system = SchemaSnapshot(
-        collections: Dictionary(uniqueKeysWithValues: SystemTables.all.map { ($0.name, CollectionSchema.system($0.name)) }),
+        collections: Dictionary(uniqueKeysWithValues: SystemTables.collections.map { ($0.name, CollectionSchema.system($0.name)) }),
         relations: CollectionSchema.systemRelations())
 
     public func collection(_ name: String) -> CollectionSchema? { collections[name] }

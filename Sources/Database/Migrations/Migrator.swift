@@ -29,6 +29,10 @@ public enum Migrator {
             try connection.execute(SystemTables.pendingUploads.createSQL(d))
             try connection.execute("CREATE INDEX IF NOT EXISTS \(d.quote("depot_pending_uploads_storage_key_index")) ON \(d.quote("depot_pending_uploads")) (\(d.quote("storage")), \(d.quote("key")))")
         },
+        // A database Directus made already has these tables: IF NOT EXISTS leaves them as they are.
+        Migration(version: "20261203A", name: "Create translations, presets, comments, notifications and shares") { connection in
+            for table in SystemTables.clientCollections { try connection.execute(table.createSQL(connection.dialect)) }
+        },
     ]
 
     /// The migration record's own table, as Directus has it.

@@ -2,14 +2,27 @@
 public struct TableSpec: Sendable {
     public let name: String
     public let columns: [ColumnSpec]
+    /// Rendered as knex renders Directus's migrations: a non-null primary key says NOT NULL, and foreign keys are
+    /// table constraints named `<table>_<column>_foreign` (on PostgreSQL; knex leaves them unnamed on SQLite).
+    public let knexStyle: Bool
 
-    public init(_ name: String, _ columns: [ColumnSpec]) {
+    public init(_ name: String, _ columns: [ColumnSpec], knexStyle: Bool = false) {
         self.name = name
         self.columns = columns
+        self.knexStyle = knexStyle
     }
 
     public func createSQL(_ dialect: SQLDialect) -> String {
-        let body = columns.map { $0.definition(dialect) }
+        var body = columns.map { $0.definition(dialect, knexStyle: knexStyle) }
+        if knexStyle {
+            body += columns.compactMap { column in
+                column.references.map { target in
+                    let constraint = dialect == .postgres ? "CONSTRAINT \(dialect.quote("\(name)_\(column.name)_foreign")) " : ""
+                    return "\(constraint)FOREIGN KEY (\(dialect.quote(column.name))) REFERENCES \(dialect.quote(target.table)) "
+                        + "(\(dialect.quote(target.column))) ON DELETE \(target.onDelete)"
+                }
+            }
+        }
         return "CREATE TABLE IF NOT EXISTS \(dialect.quote(name)) (\n  \(body.joined(separator: ",\n  "))\n)"
     }
 }
@@ -74,15 +87,17 @@ public struct ColumnSpec: Sendable {
         var c = self; c.references = (table, column, onDelete); return c
     }
 
-    func definition(_ dialect: SQLDialect) -> String {
+    func definition(_ dialect: SQLDialect, knexStyle: Bool = false) -> String {
         var parts = [dialect.quote(name), type.sql(dialect)]
         if type != .increments {
             if primary { parts.append("PRIMARY KEY") }
-            if !nullable && !primary { parts.append("NOT NULL") }
+            if !nullable && (!primary || knexStyle) { parts.append("NOT NULL") }
+        } else if knexStyle, dialect == .sqlite {
+            parts = [dialect.quote(name), "integer NOT NULL PRIMARY KEY AUTOINCREMENT"]
         }
         if unique { parts.append("UNIQUE") }
         if let defaultValue { parts.append("DEFAULT \(defaultValue.sql(dialect))") }
-        if let (table, column, onDelete) = references {
+        if !knexStyle, let (table, column, onDelete) = references {
             parts.append("REFERENCES \(dialect.quote(table)) (\(dialect.quote(column))) ON DELETE \(onDelete)")
         }
         return parts.joined(separator: " ")

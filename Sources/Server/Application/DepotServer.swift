@@ -39,15 +39,21 @@ public enum DepotServer {
                          storage: services.storage, cacheTTL: configuration.assetsCacheTTL).register(on: router)
         ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         PermissionsController(permissions: services.permissions, schemas: services.items.schemas).register(on: router)
-        // System collections with the items routes at their own paths (the access model, users, flows and operations).
+        // System collections with the items routes at their own paths (the access model, users, flows and operations,
+        // and what clients keep beside their content).
         for (path, table) in [("/users", "directus_users"), ("/roles", "directus_roles"), ("/policies", "directus_policies"),
                               ("/access", "directus_access"), ("/permissions", "directus_permissions"),
-                              ("/flows", "directus_flows"), ("/operations", "directus_operations")] {
+                              ("/flows", "directus_flows"), ("/operations", "directus_operations"),
+                              ("/translations", "directus_translations"), ("/presets", "directus_presets"),
+                              ("/comments", "directus_comments"), ("/notifications", "directus_notifications"),
+                              ("/shares", "directus_shares")] {
             ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize, systemCollection: (path, table)).register(on: router)
         }
         SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize, items: services.items).register(on: router)
         SettingsController(settings: services.settings, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         CacheController(cache: services.responseCache).register(on: router)
+        UtilitiesController(items: services.items, hasher: services.hasher, imports: services.imports, exports: services.exports,
+                            maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         return router
     }
 

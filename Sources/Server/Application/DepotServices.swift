@@ -21,6 +21,9 @@ public final class DepotServices: Sendable {
     public let vips: VipsRuntime
     public let transformer: AssetTransformer
     public let items: ItemsService
+    /// `/utils/import` and `/utils/export`.
+    public let imports: ImportService
+    public let exports: ExportService
     /// Effective permissions per caller, cached until an access table changes.
     public let permissions: PermissionsResolver
     public let schema: SchemaService
@@ -103,6 +106,12 @@ public final class DepotServices: Sendable {
                                   limits: configuration.queryLimits,
                                   permissions: permissions)
         self.users = UsersService(database: database, items: items, permissions: permissions)
+        var importConfiguration = ImportService.Configuration()
+        importConfiguration.maxFileSize = configuration.files.maxUploadSize
+        importConfiguration.maxRowBytes = configuration.maxPayloadSize
+        importConfiguration.maxErrors = configuration.maxImportErrors
+        self.imports = ImportService(items: items, configuration: importConfiguration, logger: logger)
+        self.exports = ExportService(items: items, files: files, batchSize: configuration.exportBatchSize, logger: logger)
         self.redis = redis
         let cacheConfiguration = configuration.cache
         if cacheConfiguration.enabled {

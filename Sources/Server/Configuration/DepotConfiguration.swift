@@ -38,6 +38,10 @@ public struct DepotConfiguration: Sendable {
     public var assets = AssetsConfiguration()
     public var health = HealthThresholds()
     public var files = FilesConfiguration()
+    /// `EXPORT_BATCH_SIZE`: items an export reads per query; `MAX_IMPORT_ERRORS`: row errors an import collects
+    /// before it stops. Directus's defaults.
+    public var exportBatchSize = 5000
+    public var maxImportErrors = 1000
     /// `ASSETS_CACHE_TTL`: `max-age` of served assets, in seconds (default 30 days).
     public var assetsCacheTTL: Double = 30 * 24 * 3600
     /// Seconds a graceful shutdown waits for in-flight requests.
@@ -121,6 +125,8 @@ public struct DepotConfiguration: Sendable {
         connections.perAddress = try env.int("SERVER_MAX_CONNECTIONS_PER_IP", default: 0, range: 0...1_000_000)
         health = try HealthThresholds(env, locations: storage.locations.map(\.name))
         files = try Self.files(env)
+        exportBatchSize = try env.int("EXPORT_BATCH_SIZE", default: exportBatchSize, range: 1...1_000_000)
+        maxImportErrors = try env.int("MAX_IMPORT_ERRORS", default: maxImportErrors, range: 1...1_000_000)
         assetsCacheTTL = try env.duration("ASSETS_CACHE_TTL", default: assetsCacheTTL)
         assets = try Self.assets(env)
     }
