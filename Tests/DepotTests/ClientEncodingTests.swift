@@ -101,7 +101,8 @@ import Testing
         let collections = try await search("/collections", #"{"keys": ["animals"]}"#)
         #expect(collections.status == 200 && collections.json["data"]?.arrayItems?.map { $0["collection"] ?? .null } == ["animals"], "\(collections.text)")
         #expect(((try await search("/collections", nil)).json["data"]?.arrayItems?.count ?? 0) > 1)
-        for path in ["/users", "/roles", "/policies", "/access", "/permissions", "/activity", "/revisions", "/flows", "/operations"] {
+        for path in ["/users", "/roles", "/policies", "/access", "/permissions", "/activity", "/revisions", "/flows", "/operations",
+                     "/presets", "/translations", "/comments", "/notifications", "/shares", "/versions", "/dashboards", "/panels"] {
             let reply = try await search(path, #"{"query": {"limit": 1}}"#)
             #expect(reply.status == 200, "SEARCH \(path): \(reply.text)")
         }

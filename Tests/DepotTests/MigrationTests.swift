@@ -6,9 +6,10 @@ import Testing
 @Suite struct MigrationTests {
     static let systemTables = [
         "depot_derivatives", "depot_pending_uploads", "directus_access", "directus_activity", "directus_collections", "directus_comments",
-        "directus_fields", "directus_files", "directus_flows", "directus_folders", "directus_migrations", "directus_notifications",
-        "directus_operations", "directus_permissions", "directus_policies", "directus_presets", "directus_relations", "directus_revisions",
-        "directus_roles", "directus_sessions", "directus_settings", "directus_shares", "directus_translations", "directus_users",
+        "directus_dashboards", "directus_fields", "directus_files", "directus_flows", "directus_folders", "directus_migrations",
+        "directus_notifications", "directus_operations", "directus_panels", "directus_permissions", "directus_policies",
+        "directus_presets", "directus_relations", "directus_revisions", "directus_roles", "directus_sessions", "directus_settings",
+        "directus_shares", "directus_translations", "directus_users", "directus_versions",
     ]
 
     static func tables(_ db: any Database) async throws -> [String] {

@@ -5,7 +5,7 @@ import Database
 /// a user who ever edited a comment or sent a notification.
 enum SystemReferences {
     static let clearedBeforeDelete: [String: [(table: String, column: String)]] = [
-        "directus_users": [("directus_comments", "user_updated"), ("directus_notifications", "sender")],
+        "directus_users": [("directus_comments", "user_updated"), ("directus_notifications", "sender"), ("directus_versions", "user_updated")],
     ]
 
     /// Clears the references to the row `key` of `table` that would block its deletion.

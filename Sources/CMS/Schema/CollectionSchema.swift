@@ -64,6 +64,10 @@ public struct CollectionSchema: Sendable {
         "directus_shares.date_created": ["date-created"], "directus_notifications.timestamp": ["date-created"],
         "directus_comments.user_created": ["user-created"], "directus_comments.date_created": ["date-created"],
         "directus_comments.user_updated": ["user-updated"], "directus_comments.date_updated": ["date-updated"],
+        "directus_dashboards.user_created": ["user-created"], "directus_dashboards.date_created": ["date-created"],
+        "directus_panels.user_created": ["user-created"], "directus_panels.date_created": ["date-created"],
+        "directus_versions.user_created": ["user-created"], "directus_versions.date_created": ["date-created"],
+        "directus_versions.user_updated": ["user-updated"], "directus_versions.date_updated": ["date-updated"],
     ]
 
     /// The schema of a `directus_*` table, from the migration that creates it.

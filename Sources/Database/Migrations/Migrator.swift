@@ -30,7 +30,7 @@ public enum Migrator {
             try connection.execute("CREATE INDEX IF NOT EXISTS \(d.quote("depot_pending_uploads_storage_key_index")) ON \(d.quote("depot_pending_uploads")) (\(d.quote("storage")), \(d.quote("key")))")
         },
         // A database Directus made already has these tables: IF NOT EXISTS leaves them as they are.
-        Migration(version: "20261203A", name: "Create translations, presets, comments, notifications and shares") { connection in
+        Migration(version: "20261203A", name: "Create translations, presets, comments, notifications, shares, dashboards, panels and versions") { connection in
             for table in SystemTables.clientCollections { try connection.execute(table.createSQL(connection.dialect)) }
         },
     ]

@@ -46,7 +46,8 @@ public enum DepotServer {
                               ("/flows", "directus_flows"), ("/operations", "directus_operations"),
                               ("/translations", "directus_translations"), ("/presets", "directus_presets"),
                               ("/comments", "directus_comments"), ("/notifications", "directus_notifications"),
-                              ("/shares", "directus_shares")] {
+                              ("/shares", "directus_shares"), ("/dashboards", "directus_dashboards"),
+                              ("/panels", "directus_panels"), ("/versions", "directus_versions")] {
             ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize, systemCollection: (path, table)).register(on: router)
         }
         SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize, items: services.items).register(on: router)
