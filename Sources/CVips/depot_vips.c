@@ -106,6 +106,17 @@ void depot_vips_describe(DepotVipsImage *image, DepotVipsHeader *out) {
     }
 }
 
+int depot_vips_get_blob(DepotVipsImage *image, const char *name, const void **data, size_t *length) {
+    *data = NULL;
+    *length = 0;
+    if (vips_image_get_typeof(image, name) != VIPS_TYPE_BLOB) return -1;
+    if (vips_image_get_blob(image, name, data, length)) {
+        vips_error_clear();
+        return -1;
+    }
+    return *data ? 0 : -1;
+}
+
 void depot_vips_unref(DepotVipsImage *image) {
     if (image) g_object_unref(image);
 }

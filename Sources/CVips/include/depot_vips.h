@@ -41,6 +41,9 @@ typedef struct {
 DepotVipsImage *depot_vips_open_file(const char *path, int jpeg_shrink, double scale, int sequential, int fail_on);
 DepotVipsImage *depot_vips_open_buffer(const void *data, size_t length, int jpeg_shrink, double scale, int sequential, int fail_on);
 void depot_vips_describe(DepotVipsImage *image, DepotVipsHeader *out);
+/// A metadata blob the loader attached to the image ("exif-data", "iptc-data", "icc-profile-data", "xmp-data"):
+/// `*data` points into the image (valid while it lives). 0 when present, -1 when absent.
+int depot_vips_get_blob(DepotVipsImage *image, const char *name, const void **data, size_t *length);
 void depot_vips_unref(DepotVipsImage *image);
 
 /// Operations. `out` receives a new reference.
