@@ -40,8 +40,8 @@ import Testing
     }
 
     /// A server with a local location and, when the S3 test server runs, an `s3` location on a fresh bucket.
-    static func server(_ extra: [String: String] = [:], withS3: Bool = false) async throws -> Server? {
-        guard let database = try await TestDatabase.make(.sqlite) else { return nil }
+    static func server(_ extra: [String: String] = [:], withS3: Bool = false, dialect: Dialect = .sqlite) async throws -> Server? {
+        guard let database = try await TestDatabase.make(dialect) else { return nil }
         let uploads = try TempDirectory.make()
         var environment = database.environment.merging(["STORAGE_LOCAL_ROOT": uploads]) { $1 }
         var s3: S3Driver?
