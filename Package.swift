@@ -97,7 +97,7 @@ let package = Package(
 /// libFuzzer targets (Fuzz/<Target>/main.swift, each calling one entry of FuzzHarness), only with DEPOT_FUZZ=1:
 /// they link only with `-sanitize=fuzzer`, so the normal build never sees them. `scripts/fuzz.sh` builds and runs them.
 if ProcessInfo.processInfo.environment["DEPOT_FUZZ"] == "1" {
-    for name in ["FuzzQuery", "FuzzTransform", "FuzzRange", "FuzzMultipart", "FuzzSigV4"] {
+    for name in ["FuzzQuery", "FuzzTransform", "FuzzRange", "FuzzMultipart", "FuzzSigV4", "FuzzMetadata"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzHarness"], path: "Fuzz/\(name)"))
         package.products.append(.executable(name: name, targets: [name]))
     }

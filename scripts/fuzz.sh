@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(query transform range multipart sigv4)
+targets=(query transform range multipart sigv4 metadata)
 build_path=.build-fuzz
 swift_flags=(--build-path "$build_path" -Xswiftc -sanitize=fuzzer)
 
@@ -20,7 +20,7 @@ usage() { echo "usage: $0 list | $0 TARGET SECONDS | $0 all SECONDS   (targets: 
 product() {
   case "$1" in
     query) echo FuzzQuery ;; transform) echo FuzzTransform ;; range) echo FuzzRange ;;
-    multipart) echo FuzzMultipart ;; sigv4) echo FuzzSigV4 ;; *) return 1 ;;
+    multipart) echo FuzzMultipart ;; sigv4) echo FuzzSigV4 ;; metadata) echo FuzzMetadata ;; *) return 1 ;;
   esac
 }
 

@@ -9,7 +9,7 @@ import Foundation
 public enum FuzzHarness {
     /// Target name (`scripts/fuzz.sh list`, the folder names under `Fixtures/fuzz*/`) → entry point.
     public static let targets: [String: @Sendable ([UInt8]) -> Void] = [
-        "query": query, "transform": transform, "range": range, "multipart": multipart, "sigv4": sigv4,
+        "query": query, "transform": transform, "range": range, "multipart": multipart, "sigv4": sigv4, "metadata": metadata,
     ]
 
     /// Runs the entry point of `target`; false when there is none of that name.

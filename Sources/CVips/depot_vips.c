@@ -28,25 +28,6 @@ int depot_vips_header_file(const char *path, int *width, int *height, int *bands
     return 0;
 }
 
-int depot_vips_header_buffer(const void *data, size_t length, int *width, int *height, int *bands, int *has_alpha,
-                             char *loader, size_t loader_len) {
-    /* The buffer may be only the first part of the file: the header is all that is read. */
-    const char *name = vips_foreign_find_load_buffer(data, length);
-    if (!name) return -1;
-    VipsImage *image = vips_image_new_from_buffer(data, length, "", "access", VIPS_ACCESS_SEQUENTIAL, "fail", FALSE, NULL);
-    if (!image) return -1;
-    *width = vips_image_get_width(image);
-    *height = vips_image_get_height(image);
-    *bands = vips_image_get_bands(image);
-    *has_alpha = vips_image_hasalpha(image);
-    if (loader && loader_len > 0) {
-        strncpy(loader, name, loader_len - 1);
-        loader[loader_len - 1] = '\0';
-    }
-    g_object_unref(image);
-    return 0;
-}
-
 void depot_vips_last_error(char *buf, size_t len) {
     if (!buf || len == 0) return;
     const char *text = vips_error_buffer();
@@ -104,6 +85,17 @@ void depot_vips_describe(DepotVipsImage *image, DepotVipsHeader *out) {
     if (vips_image_get_typeof(image, VIPS_META_LOADER) && vips_image_get_string(image, VIPS_META_LOADER, &loader) == 0 && loader) {
         strncpy(out->loader, loader, sizeof(out->loader) - 1);
     }
+}
+
+int depot_vips_get_blob(DepotVipsImage *image, const char *name, const void **data, size_t *length) {
+    *data = NULL;
+    *length = 0;
+    if (vips_image_get_typeof(image, name) != VIPS_TYPE_BLOB) return -1;
+    if (vips_image_get_blob(image, name, data, length)) {
+        vips_error_clear();
+        return -1;
+    }
+    return *data ? 0 : -1;
 }
 
 void depot_vips_unref(DepotVipsImage *image) {

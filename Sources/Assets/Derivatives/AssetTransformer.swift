@@ -105,7 +105,7 @@ public final class AssetTransformer: Sendable {
     private func make(_ source: TransformSource, _ resolved: ResolvedTransform, hash: String) async throws -> Derivative {
         let generation = generations.withLock { $0[source.fileID, default: 0] }
         let started = Date()
-        let (input, temporary) = try await input(for: source)
+        let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, maxBuffered: configuration.maxBufferedSource)
         defer { if let temporary { unlink(temporary) } }
         let deadline = VipsClock.deadline(after: configuration.timeout)
         let pipeline = self.pipeline
@@ -126,31 +126,6 @@ public final class AssetTransformer: Sendable {
         }
         return Derivative(record: record, bytes: image.bytes, origin: .transformed, varyAccept: resolved.varyAccept,
                           duration: Date().timeIntervalSince(started))
-    }
-
-    /// Local files are opened by libvips in place; remote ones are read into memory, or into a temporary file
-    /// (returned second, for removal) when larger than `maxBufferedSource`.
-    private func input(for source: TransformSource) async throws -> (ImageInput, temporary: String?) {
-        if let local = source.driver as? LocalDriver { return (.file(try local.path(for: source.key)), nil) }
-        guard let object = try await source.driver.stat(source.key), let stream = try await source.driver.read(source.key, range: nil) else {
-            throw AssetsError.unreadable("the original is missing from storage")
-        }
-        if object.size <= Int64(configuration.maxBufferedSource) {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(Int(object.size))
-            for try await chunk in stream { bytes.append(contentsOf: chunk.readableBytesView) }
-            return (.memory(bytes), nil)
-        }
-        let path = NSTemporaryDirectory() + "depot-source-\(UUID().uuidString)"
-        do {
-            // The copy is written through a local driver, off the cooperative pool.
-            let scratch = try LocalDriver(root: NSTemporaryDirectory(), threads: NIOThreadPool.singleton)
-            _ = try await scratch.write(String(path.dropFirst(NSTemporaryDirectory().count)), body: stream)
-        } catch {
-            unlink(path)
-            throw error
-        }
-        return (.file(path), path)
     }
 }
 

@@ -37,6 +37,16 @@ public enum TransformOperation: Sendable, Hashable {
         }
     }
 
+    /// Whether the operation reads its input more than once or out of row order (`normalise` measures the
+    /// lightness before it stretches it; a vertical `flip` starts at the last row), so that a source opened for
+    /// top-to-bottom reading must be held whole in memory first.
+    var needsWholeImage: Bool {
+        switch self {
+        case .normalise, .flip: true
+        default: false
+        }
+    }
+
     /// A stable text form: the derivative hash is made of these.
     var canonical: String {
         func n(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }

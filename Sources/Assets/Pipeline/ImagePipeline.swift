@@ -43,7 +43,10 @@ struct ImagePipeline {
                                         sourceHeight: swap ? header.width : header.height, options: options)
         // Loaders other than these decode the whole image whatever access is asked for (GIF, HEIF, SVG, …).
         let streams = ["jpegload", "pngload", "webpload", "tiffload"].contains { header.loader.hasPrefix($0) }
-        let estimate = Self.memory(header, random: random || !streams, plan: upright, format: transform.output.format(hasAlpha: header.hasAlpha))
+        // A sequential decode is copied to memory, once resized, to be turned or for an operation that needs it whole.
+        let copied = !random && (header.orientation > 1 || turns % 4 != 0 || options.operations.contains(where: \.needsWholeImage))
+        let estimate = Self.memory(header, random: random || !streams, copied: copied, plan: upright,
+                                   format: transform.output.format(hasAlpha: header.hasAlpha))
         return try memory.withReservation(estimate, deadline: deadline) {
             try decodeAndEncode(bytes: bytes, path: path, transform, header: header, random: random, turns: turns,
                                 swap: swap, upright: upright, deadline: deadline)
@@ -73,17 +76,18 @@ struct ImagePipeline {
             image = try OrientStep.run(image, orientation: header.orientation, quarterTurns: turns, deadline: deadline)
         }
         image = try CropStep.run(image, plan: plan, background: options.background)
-        image = try OperationsStep.postResize(image, options.operations, deadline: deadline)
+        let turned = header.orientation > 1 || turns % 4 != 0
+        image = try OperationsStep.postResize(image, options.operations, randomAccess: random || turned, deadline: deadline)
         let format = transform.output.format(hasAlpha: image.hasAlpha)
         return try EncodeStep.run(image, format: format, quality: options.quality ?? format.defaultQuality, deadline: deadline)
     }
 
     /// The memory a transform will need, from the header and the planned output alone.
-    private static func memory(_ header: LoadStep.Header, random: Bool, plan: GeometryPlan, format: ImageFormat) -> Int {
+    private static func memory(_ header: LoadStep.Header, random: Bool, copied: Bool, plan: GeometryPlan, format: ImageFormat) -> Int {
         let output = plan.crop.map { (width: max($0.width, plan.resizeWidth), height: max($0.height, plan.resizeHeight)) }
             ?? (width: plan.resizeWidth, height: plan.resizeHeight)
         return MemoryEstimate.bytes(width: header.width, height: header.height, bands: header.bands, bandFormat: header.bandFormat,
-                                    random: random, output: output, format: format, alpha: header.hasAlpha)
+                                    random: random, copied: copied, output: output, format: format, alpha: header.hasAlpha)
     }
 
     /// libvips failures are the source's fault (corrupt, truncated, unsupported) unless our deadline killed them.

@@ -1,7 +1,8 @@
 import CVips
 
 /// Step 6: the `transforms` operations. Geometry-changing ones (`extract`, `trim`, a free-angle `rotate`) run
-/// before the resize on the whole decoded source, as sharp runs them; the rest run on the resized image, in order.
+/// before the resize on the whole decoded source, as sharp runs them; the rest run on the resized image, in order
+/// (held in memory first when one of them needs the whole image and the source was opened for sequential reading).
 enum OperationsStep {
     static func preResize(_ image: VipsImageHandle, _ operations: [TransformOperation], deadline: Int64) throws(AssetsError) -> VipsImageHandle {
         var image = image
@@ -32,9 +33,18 @@ enum OperationsStep {
         return image
     }
 
-    static func postResize(_ image: VipsImageHandle, _ operations: [TransformOperation], deadline: Int64) throws(AssetsError) -> VipsImageHandle {
+    /// `randomAccess`: the image can be read in any order (opened so, or computed from an image in memory); when
+    /// not, it is copied to memory before the first operation that needs the whole image (counted by the estimate).
+    static func postResize(_ image: VipsImageHandle, _ operations: [TransformOperation], randomAccess: Bool,
+                           deadline: Int64) throws(AssetsError) -> VipsImageHandle {
         var image = image
+        var randomAccess = randomAccess
         for operation in operations where !operation.isPreResize {
+            if operation.needsWholeImage, !randomAccess {
+                image.setDeadline(deadline)
+                image = try vips { () throws(VipsFailure) in try image.apply { depot_vips_copy_memory($0, $1) } }
+                randomAccess = true
+            }
             image = try vips { () throws(VipsFailure) in
                 switch operation {
                 case .flip: return try image.apply { depot_vips_flip($0, $1, 0) }

@@ -9,7 +9,9 @@ final class VipsImageHandle {
     deinit { depot_vips_unref(pointer) }
 
     /// Opens lazily: only the header is read until pixels are asked for.
-    static func open(path: String, jpegShrink: Int = 1, scale: Double = 1, sequential: Bool = true) throws(AssetsError) -> VipsImageHandle {
+    /// `failOn` is a VipsFailOn: what decoding problem fails the image.
+    static func open(path: String, jpegShrink: Int = 1, scale: Double = 1, sequential: Bool = true,
+                     failOn: Int32 = failOnTruncated) throws(AssetsError) -> VipsImageHandle {
         guard let image = depot_vips_open_file(path, Int32(jpegShrink), scale, sequential ? 1 : 0, failOn) else {
             _ = VipsRuntime.lastError()   // names the server's path: not for the client
             throw .unreadable("it is not an image this server can read")
@@ -18,7 +20,8 @@ final class VipsImageHandle {
     }
 
     /// Opens lazily from memory; `bytes` must outlive the handle.
-    static func open(bytes: UnsafeRawBufferPointer, jpegShrink: Int = 1, scale: Double = 1, sequential: Bool = true) throws(AssetsError) -> VipsImageHandle {
+    static func open(bytes: UnsafeRawBufferPointer, jpegShrink: Int = 1, scale: Double = 1, sequential: Bool = true,
+                     failOn: Int32 = failOnTruncated) throws(AssetsError) -> VipsImageHandle {
         guard let image = depot_vips_open_buffer(bytes.baseAddress, bytes.count, Int32(jpegShrink), scale, sequential ? 1 : 0, failOn) else {
             _ = VipsRuntime.lastError()
             throw .unreadable("it is not an image this server can read")
@@ -27,7 +30,7 @@ final class VipsImageHandle {
     }
 
     /// Truncated files fail; harmless warnings (common in camera JPEGs) do not.
-    private static let failOn: Int32 = 1   // VIPS_FAIL_ON_TRUNCATED
+    static let failOnTruncated: Int32 = 1   // VIPS_FAIL_ON_TRUNCATED
 
     var header: DepotVipsHeader {
         var header = DepotVipsHeader()

@@ -33,21 +33,6 @@ public struct VipsRuntime: Sendable {
         return (Int(width), Int(height), Int(bands), alpha != 0)
     }
 
-    /// Dimensions from the first bytes of an image (a prefix of the file is enough for JPEG, PNG, WebP, GIF,
-    /// AVIF/HEIF); `nil` when libvips does not recognise an image there. Blocking.
-    public func header(prefix: [UInt8]) -> (width: Int, height: Int)? {
-        var width: Int32 = 0, height: Int32 = 0, bands: Int32 = 0, alpha: Int32 = 0
-        var loader = [CChar](repeating: 0, count: 64)
-        let status = prefix.withUnsafeBytes {
-            depot_vips_header_buffer($0.baseAddress, $0.count, &width, &height, &bands, &alpha, &loader, loader.count)
-        }
-        guard status == 0, width > 0, height > 0 else {
-            _ = Self.lastError()   // clear this thread's error text
-            return nil
-        }
-        return (Int(width), Int(height))
-    }
-
     /// A synthetic gradient image of exact geometry, encoded (for tests and benchmarks). Blocking.
     public func testCard(width: Int, height: Int, bands: Int = 3, orientation: Int = 1, format: ImageFormat = .jpeg) throws -> [UInt8] {
         var buffer: UnsafeMutableRawPointer?

@@ -65,9 +65,9 @@ public final class FilesService: Sendable {
         // The upload is recorded before its first byte is written and the record ends with the row's commit,
         // so a crash in between leaves a record naming the object, for start-up to remove (PendingUploads).
         var record: String?
-        let type: String, stored: StoredObject, dimensions: (width: Int, height: Int)?
+        let type: String, stored: StoredObject, image: ImageDetails?
         do {
-            (type, stored, dimensions) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver, key: { type in
+            (type, stored, image) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver, key: { type in
                 let ext = MediaTypeSniffer.fileExtension(name) ?? MediaTypeSniffer.defaultExtension(type)
                 return ext.map { "\(id).\($0)" } ?? id
             }, willWrite: { [pending] key in
@@ -87,10 +87,7 @@ public final class FilesService: Sendable {
             ("uploaded_by", accountability.user.map(DatabaseValue.text) ?? .null), ("uploaded_on", .timestamp(Date())),
         ]
         if !values.contains(where: { $0.0 == "title" }) { values.append(("title", .text(Self.title(from: name)))) }
-        if let dimensions { values += [("width", .integer(Int64(dimensions.width))), ("height", .integer(Int64(dimensions.height)))] }
-        if !values.contains(where: { $0.0 == "metadata" }), let sha = stored.sha256 {
-            values.append(("metadata", .text("{\"sha256\":\"\(sha)\"}")))
-        }
+        values += ImageColumns.upload(image, sha256: stored.sha256, allowList: configuration.metadataAllowList, given: Set(values.map(\.0)))
         let row = values
         let lease = record!
         do {
@@ -130,10 +127,10 @@ public final class FilesService: Sendable {
         let driver = try storage.driver(location)
         var values = edit.values
         let name = filename ?? current["filename_download"].string ?? key
-        let (type, stored, dimensions) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver) { _ in key }
+        let (type, stored, image) = try await ingest(body, declaredType: declaredType, filename: name, driver: driver) { _ in key }
+        values += ImageColumns.replace(image, sha256: stored.sha256, allowList: configuration.metadataAllowList, given: Set(values.map(\.0)))
         values += [
             ("type", .text(type)), ("filesize", .integer(stored.size)),
-            ("width", dimensions.map { .integer(Int64($0.width)) } ?? .null), ("height", dimensions.map { .integer(Int64($0.height)) } ?? .null),
         ] + stamps(accountability)
         if let filename, !values.contains(where: { $0.0 == "filename_download" }) { values.append(("filename_download", .text(filename))) }
         let row = values
@@ -218,10 +215,10 @@ public final class FilesService: Sendable {
     }
 
     /// Sniffs the type from the first bytes (refusing types outside the allow list before anything is stored),
-    /// streams the bytes to the key chosen for that type, and reads image dimensions from the first bytes.
+    /// streams the bytes to the key chosen for that type, and reads an image's header from what was stored.
     private func ingest(_ body: ByteStream, declaredType: String?, filename: String, driver: any StorageDriver,
                         key: (String) -> String, willWrite: (String) async throws -> Void = { _ in })
-                        async throws -> (String, StoredObject, (width: Int, height: Int)?) {
+                        async throws -> (String, StoredObject, ImageDetails?) {
         let ingest = IngestStream(body, limit: configuration.maxUploadSize)
         let type = MediaTypeSniffer.resolve(head: try await ingest.head(), declared: declaredType, filename: filename)
         guard configuration.allows(type) else {
@@ -230,8 +227,11 @@ public final class FilesService: Sendable {
         let target = key(type)
         try await willWrite(target)
         let stored = try await write(ingest, to: target, driver: driver, type: type)
-        let dimensions = type.hasPrefix("image/") ? await inspector.dimensions(prefix: ingest.prefix) : nil
-        return (type, stored, dimensions)
+        let image = type.hasPrefix("image/")
+            ? await inspector.inspect(target, in: driver, size: stored.size, prefix: ingest.prefix,
+                                      keep: ImageColumns.selection(configuration.metadataAllowList))
+            : nil
+        return (type, stored, image)
     }
 
     private func write(_ ingest: IngestStream, to key: String, driver: any StorageDriver, type: String) async throws -> StoredObject {

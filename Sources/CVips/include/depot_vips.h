@@ -17,10 +17,6 @@ const char *depot_vips_version(void);
 void depot_vips_configure(int cache_max_ops, size_t cache_max_mem, int concurrency);
 /// Reads only the header of an image file. 0 on success, -1 on error (see depot_vips_last_error).
 int depot_vips_header_file(const char *path, int *width, int *height, int *bands, int *has_alpha);
-/// Reads only the header of an image held in memory (the start of a file is enough for the common formats);
-/// `loader` receives libvips's loader name ("jpegload_buffer"). 0 on success, -1 when not an image libvips reads.
-int depot_vips_header_buffer(const void *data, size_t length, int *width, int *height, int *bands, int *has_alpha,
-                             char *loader, size_t loader_len);
 /// Copies the calling thread's libvips error text into buf and clears it.
 void depot_vips_last_error(char *buf, size_t len);
 
@@ -41,6 +37,9 @@ typedef struct {
 DepotVipsImage *depot_vips_open_file(const char *path, int jpeg_shrink, double scale, int sequential, int fail_on);
 DepotVipsImage *depot_vips_open_buffer(const void *data, size_t length, int jpeg_shrink, double scale, int sequential, int fail_on);
 void depot_vips_describe(DepotVipsImage *image, DepotVipsHeader *out);
+/// A metadata blob the loader attached to the image ("exif-data", "iptc-data", "icc-profile-data", "xmp-data"):
+/// `*data` points into the image (valid while it lives). 0 when present, -1 when absent.
+int depot_vips_get_blob(DepotVipsImage *image, const char *name, const void **data, size_t *length);
 void depot_vips_unref(DepotVipsImage *image);
 
 /// Operations. `out` receives a new reference.

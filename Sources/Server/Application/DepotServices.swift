@@ -95,7 +95,7 @@ public final class DepotServices: Sendable {
         // Derivatives are no cached answer's data: their index writes bypass the change feed.
         let transformer = AssetTransformer(configuration: configuration.assets, database: self.database, logger: logger)
         self.transformer = transformer
-        self.files = FilesService(database: database, storage: storage, inspector: VipsImageInspector(vips: vips),
+        self.files = FilesService(database: database, storage: storage, inspector: VipsImageInspector(reader: ImageHeaderReader(vips: vips, maxBufferedSource: configuration.assets.maxBufferedSource)),
                                   configuration: configuration.files, permissions: permissions) { id in
             try await transformer.removeDerivatives(fileID: id, driver: storage.driver)
         }

@@ -151,6 +151,7 @@ public struct DepotConfiguration: Sendable {
         }
         if let list = env.list("FILES_MIME_TYPE_ALLOW_LIST"), !list.isEmpty { files.mimeTypeAllowList = list.map { $0.lowercased() } }
         if let list = env.list("IMPORT_IP_DENY_LIST") { files.importDenyList = list }
+        if let list = env.list("FILE_METADATA_ALLOW_LIST") { files.metadataAllowList = MetadataAllowList(list) }
         files.importMaxRedirects = try env.int("IMPORT_MAX_REDIRECTS", default: files.importMaxRedirects, range: 0...20)
         files.importTimeoutMilliseconds = Int(try env.duration("IMPORT_TIMEOUT", default: 30) * 1000)
         return files
