@@ -92,9 +92,11 @@ class Worker(threading.Thread):
         self.random = random.Random(n)
         self.fresh = fresh
         self.conn = None
+        self.answered_at = None
         self.auth = {"Authorization": "Bearer " + args.token}
 
     def connect(self):
+        self.answered_at = None
         if self.conn:
             self.conn.close()
         self.conn = http.client.HTTPConnection("127.0.0.1", self.args.port, timeout=30)
@@ -105,15 +107,18 @@ class Worker(threading.Thread):
         if headers:
             h.update(headers)
         started = time.monotonic()
+        idle = started - self.answered_at if self.answered_at else 0
         try:
             self.conn.request(method, path, body=body, headers=h)
             r = self.conn.getresponse()
             data = r.read()
             status, rh = r.status, {k.lower(): v for k, v in r.getheaders()}
         except (OSError, http.client.HTTPException) as e:
-            self.stats.record(kind, type(e).__name__, time.monotonic() - started, False)
+            # How long this connection sat idle says whether the server's keep-alive timeout closed it.
+            self.stats.record(kind, f"{type(e).__name__} (connection idle {idle:.1f} s)", time.monotonic() - started, False)
             self.connect()
             return None
+        self.answered_at = time.monotonic()
         if rh.get("connection", "").lower() == "close":
             self.connect()
         self.stats.record(kind, status, time.monotonic() - started, status in expect, rh)

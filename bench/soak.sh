@@ -26,6 +26,7 @@ port=$(free_port)
 depot_pid=
 cleanup() {
   if [ -n "$depot_pid" ]; then kill "$depot_pid" 2>/dev/null || true; sleep 1; kill -9 "$depot_pid" 2>/dev/null || true; fi
+  if [ -n "${SOAK_KEEP_LOG:-}" ]; then cp "$dir/depot.log" "$SOAK_KEEP_LOG" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -33,7 +34,7 @@ trap 'exit 130' INT TERM
 
 # No subshell left behind: exec makes the depot the process whose pid is sampled and killed.
 (cd "$dir" && exec env HOST=127.0.0.1 PORT="$port" ADMIN_EMAIL=bench@example.com ADMIN_PASSWORD=bench-password \
-  ADMIN_TOKEN=bench-token LOG_LEVEL=warn CACHE_ENABLED=true CACHE_STORE=memory STORAGE_LOCAL_ROOT="$dir/uploads" \
+  ADMIN_TOKEN=bench-token LOG_LEVEL=${SOAK_LOG_LEVEL:-warn} CACHE_ENABLED=true CACHE_STORE=memory STORAGE_LOCAL_ROOT="$dir/uploads" \
   "$bin" serve >"$dir/depot.log" 2>&1) &
 depot_pid=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/server/ping" >/dev/null && break; sleep 0.1; done
