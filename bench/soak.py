@@ -114,8 +114,10 @@ class Worker(threading.Thread):
             data = r.read()
             status, rh = r.status, {k.lower(): v for k, v in r.getheaders()}
         except (OSError, http.client.HTTPException) as e:
-            # How long this connection sat idle says whether the server's keep-alive timeout closed it.
-            self.stats.record(kind, f"{type(e).__name__} (connection idle {idle:.1f} s)", time.monotonic() - started, False)
+            # How long this connection sat idle says whether the server's keep-alive timeout closed it; how long
+            # the request waited for its answer, whether a timer on the server's side did.
+            waited = time.monotonic() - started
+            self.stats.record(kind, f"{type(e).__name__} (connection idle {idle:.1f} s, failed after {waited:.1f} s)", waited, False)
             self.connect()
             return None
         self.answered_at = time.monotonic()
@@ -185,7 +187,12 @@ def main():
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--interval", type=float, default=5)
     p.add_argument("--baseline", type=float, default=60, help="seconds after which RSS and fds must stop growing")
+    p.add_argument("--kinds", help="only these kinds, with their weights: e.g. fresh=1 or fresh=1,asset=3 (default: the mix above)")
     args = p.parse_args()
+    if args.kinds:
+        weights = dict((k, int(w)) for k, w in (pair.split("=") for pair in args.kinds.split(",")))
+        for i, (k, _) in enumerate(KINDS):
+            KINDS[i] = (k, weights.get(k, 0))
     setup = json.load(open(args.setup))
     stats = Stats()
     fresh = [0]   # the next fresh (width, quality) pair

@@ -61,7 +61,7 @@ PY
 echo "depot $("$bin" --version 2>/dev/null || echo "$bin"), pid $depot_pid, port $port; ${duration}s at $connections connections; 1000+1000 items, images: photo-medium.jpg (1680x1050), alpha.png (1920x1440), thumb-20k.jpg"
 status=0
 SOAK_JSON="${SOAK_JSON:-}" python3 bench/soak.py --port "$port" --token bench-token --pid "$depot_pid" --setup "$dir/setup.json" \
-  --duration "$duration" --connections "$connections" || status=$?
+  --duration "$duration" --connections "$connections" ${SOAK_KINDS:+--kinds "$SOAK_KINDS"} || status=$?
 echo "uploads folder at the end: $(find "$dir/uploads" -type f | wc -l) files, $(du -sh "$dir/uploads" | cut -f1)"
 if grep -qiE "fatal|error" "$dir/depot.log"; then echo "depot log (errors, last 20):"; grep -iE "fatal|error" "$dir/depot.log" | tail -20; fi
 exit $status

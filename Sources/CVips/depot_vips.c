@@ -371,6 +371,27 @@ void depot_vips_free(void *buffer) {
     g_free(buffer);
 }
 
+int depot_vips_webpsave_leaks_on_failure(void) {
+    /* Before 8.15.4 webpsave's build returns on a failed sink without dropping its copy of the input image. */
+    return vips_version(0) * 10000 + vips_version(1) * 100 + vips_version(2) < 81504;
+}
+
+static void *count_loader(void *item, void *path, void *count) {
+    VipsObject *object = VIPS_OBJECT(item);
+    if (!VIPS_IS_FOREIGN_LOAD(object) || !g_object_class_find_property(G_OBJECT_GET_CLASS(object), "filename")) return NULL;
+    char *filename = NULL;
+    g_object_get(object, "filename", &filename, NULL);
+    if (filename && strcmp(filename, (const char *) path) == 0) (*(int *) count)++;
+    g_free(filename);
+    return NULL;
+}
+
+int depot_vips_loaders_reading(const char *path) {
+    int count = 0;
+    vips_object_map(count_loader, (void *) path, &count);
+    return count;
+}
+
 int depot_vips_test_card(int width, int height, int bands, int orientation, int format, void **buffer, size_t *length) {
     VipsImage *xyz = NULL, *x = NULL, *y = NULL, *sum = NULL, *channels[4] = { NULL, NULL, NULL, NULL }, *joined = NULL;
     int status = vips_xyz(&xyz, width, height, NULL);

@@ -51,6 +51,33 @@ import Testing
         await test.drop()
     }
 
+    /// The answer to one request may reach the client (and its next request the server) before the server has
+    /// finished writing that answer — always so when the client pipelines. The request in progress then is not
+    /// idle: the keep-alive timeout must not cut it. Here its body arrives in two parts, further apart than the
+    /// keep-alive timeout but within the request timeout.
+    @Test func aRequestInProgressAfterAPipelinedAnswerIsNotCutByTheKeepAliveTimeout() async throws {
+        guard let (depot, test) = try await HTTPTests.server(.sqlite, [
+            "SERVER_KEEP_ALIVE_TIMEOUT": "300", "SERVER_REQUEST_TIMEOUT": "30s",
+        ]) else { return }
+        let login = #"{"email":"admin@example.com","password":"admin-password"}"#
+        let half = login.utf8.count / 2
+        let fd = try #require(RawHTTPExchange.send(port: depot.port,
+            "GET /server/ping HTTP/1.1\r\nHost: x\r\n\r\n"
+            + "POST /auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(login.utf8.count)\r\n\r\n" + String(login.prefix(half))))
+        // The first answer is out: the keep-alive clock would start now.
+        let first = await RawHTTPExchange.receive(fd, until: "pong", timeout: 15)
+        #expect(first.hasPrefix("HTTP/1.1 200"), "\(first)")
+        // Three keep-alive timeouts later (well within the request timeout), the rest of the body.
+        try await Task.sleep(for: .milliseconds(900))
+        let rest = Array(login.utf8.dropFirst(half))
+        #expect(Glibc.send(fd, rest, rest.count, Int32(MSG_NOSIGNAL)) == rest.count)
+        let second = await RawHTTPExchange.receive(fd, timeout: 15)
+        #expect(second.hasPrefix("HTTP/1.1 200") && second.contains("access_token"), "\(second)")
+        #expect(await depot.stop() == 0)
+        await test.drop()
+    }
+
     @Test func connectionsPerAddressAreBounded() async throws {
         guard let (depot, test) = try await HTTPTests.server(.sqlite, ["SERVER_MAX_CONNECTIONS_PER_IP": "3", "SERVER_HEADERS_TIMEOUT": "60s"]) else { return }
         // Three kept-alive connections, each answered once (so each is surely open on the server's side).

@@ -215,7 +215,29 @@ import Testing
             let timedOut = try await #require(throws: AssetsError.self) { try await engine.derivative(big, ["transforms": #"[["median",25]]"#]) }
             #expect(timedOut == .timedOut)
             #expect(Date().timeIntervalSince(started) < 10, "the deadline stops libvips instead of letting it finish")
+            // The caller is answered at the deadline; the only slot is free once the stopped thread has ended.
+            while engine.transformer.load.current > 0, Date().timeIntervalSince(started) < 20 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(try await engine.output(small, ["width": "10"]).width == 10)
+        }
+    }
+
+    /// A transform stopped at its deadline gives its memory back: libvips 8.14's WebP saver kept every image of a
+    /// failed save alive (the decoder, its buffers), and a burst of transforms that time out grew the server.
+    @Test(arguments: [ImageFormat.webp, .jpeg])
+    func aTransformStoppedAtItsDeadlineReleasesItsPipeline(format: ImageFormat) async throws {
+        try await Self.with(.local, configure: { $0.timeout = 1 }) { engine in
+            // A median 25 on 12 MP (~3.5 s alone) runs inside the encode's evaluation, where the deadline stops it.
+            let big = try await engine.source(Self.card(4000, 3000), type: "image/jpeg")
+            let path = try #require(engine.driver as? LocalDriver).path(for: big.key)
+            let timedOut = try await #require(throws: AssetsError.self) {
+                try await engine.derivative(big, ["transforms": #"[["median",25]]"#, "format": format.rawValue])
+            }
+            #expect(timedOut == .timedOut)
+            // The caller is answered at the deadline; the transform's thread ends a moment later.
+            let answered = Date()
+            while engine.transformer.load.current > 0, Date().timeIntervalSince(answered) < 20 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(engine.transformer.load.current == 0)
+            #expect(Self.vips.loaders(reading: path) == 0, "libvips still holds the \(format) pipeline that read the source")
         }
     }
 }

@@ -64,7 +64,9 @@ enum MemoryEstimate {
         let pixel = max(1, bands) * sampleBytes(bandFormat)
         // A sequential decode keeps a window of rows: measured about 1,550 rows of a 16-bit RGBA PNG shrunk by 4.
         let source = width.multipliedReportingOverflow(by: (random ? height : min(height, 2_048)) * pixel)
-        let encode = output.width.multipliedReportingOverflow(by: output.height * (encoderBytesPerPixel(format, alpha: alpha) + (copied ? 4 : 0)))
+        // A WebP output is held in memory once more before its encode where libvips needs that (EncodeStep).
+        let held = format == .webp && EncodeStep.webpSavesFromMemory ? (alpha ? 4 : 3) : 0
+        let encode = output.width.multipliedReportingOverflow(by: output.height * (encoderBytesPerPixel(format, alpha: alpha) + (copied ? 4 : 0) + held))
         guard !source.overflow, !encode.overflow, !source.partialValue.addingReportingOverflow(encode.partialValue).overflow else { return .max }
         return source.partialValue + encode.partialValue
     }

@@ -52,6 +52,12 @@ public struct VipsRuntime: Sendable {
         }
     }
 
+    /// libvips loaders still reading the file at `path`: zero once every transform of it has released its
+    /// pipeline (tests check that nothing keeps one alive).
+    public func loaders(reading path: String) -> Int {
+        Int(depot_vips_loaders_reading(path))
+    }
+
     static func lastError() -> String {
         var buffer = [CChar](repeating: 0, count: 1024)
         depot_vips_last_error(&buffer, buffer.count)

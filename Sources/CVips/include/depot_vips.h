@@ -86,6 +86,11 @@ enum { DEPOT_VIPS_JPEG = 0, DEPOT_VIPS_PNG = 1, DEPOT_VIPS_WEBP = 2, DEPOT_VIPS_
 /// Encodes with metadata stripped; `*buffer` is freed with depot_vips_free. `effort` applies to WebP and AVIF.
 int depot_vips_save(DepotVipsImage *in, int format, int quality, int effort, void **buffer, size_t *length);
 void depot_vips_free(void *buffer);
+/// 1 when the linked libvips's WebP saver keeps the whole pipeline alive after a failed save (an evaluation killed
+/// at its deadline, a source that fails to decode): fixed in libvips 8.15.4 (libvips #4107).
+int depot_vips_webpsave_leaks_on_failure(void);
+/// Live libvips loaders reading the file at `path`: none once every pipeline that read it was released.
+int depot_vips_loaders_reading(const char *path);
 
 /// A synthetic test card (diagonal gradient, `bands` 1–4, alpha ramping when 2 or 4) with an EXIF orientation,
 /// encoded to `format`: for tests and benchmarks that need images of exact geometry.

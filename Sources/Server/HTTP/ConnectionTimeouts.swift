@@ -45,21 +45,29 @@ final class ConnectionCounter: Sendable {
 
 /// Closes a connection whose client makes it wait: idle between requests, slow to send a head, or a body that
 /// stalls (slowloris). Sits after the HTTP decoder, so it sees request and response parts.
+///
+/// The state is counted, not inferred from the order of parts: an answer's `.end` may pass this handler after the
+/// client has already sent its next request (the body's last byte is flushed first, and the `.end` of a streamed
+/// body is a separate write; or the client pipelines). That `.end` belongs to the earlier request and must not
+/// start the keep-alive clock for a request that is in progress.
 final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private enum Phase { case awaitingHead, readingBody, responding }
-
     private let limits: ConnectionLimits
     private let counter: ConnectionCounter
-    private var phase = Phase.awaitingHead
-    /// The answer to the current request has been sent (possibly before its body was read).
-    private var answered = false
+    /// Requests whose head was read and whose answer has not been written to its end yet.
+    private var unanswered = 0
+    /// A request's head was read and its `.end` not yet.
+    private var readingBody = false
+    /// The answer being written says `Connection: close`.
     private var closeAfterAnswer = false
     private var timer: Scheduled<Void>?
+    /// Bumped by every arm and disarm: a timer that fires after it was replaced is stale and does nothing (NIO may
+    /// still run a cancelled task that was already due in the same loop tick).
+    private var generation = 0
     private var countedAddress: String?
 
     init(limits: ConnectionLimits, counter: ConnectionCounter) {
@@ -77,23 +85,25 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
+        disarm()
         release()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
+        disarm()
         release()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: phase = .readingBody; answered = false; arm(context, limits.bodyStall)
-        case .body: arm(context, limits.bodyStall)
-        case .end:
-            if answered { phase = .awaitingHead; arm(context, limits.keepAlive) } else { phase = .responding; disarm() }
+        case .head:
+            unanswered += 1
+            readingBody = true
+        case .body: break
+        case .end: readingBody = false
         }
+        rearm(context)
         context.fireChannelRead(data)
     }
 
@@ -103,10 +113,9 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
             if head.headerFields[.connection]?.lowercased() == "close" { closeAfterAnswer = true }
         case .body: break
         case .end:
-            answered = true
-            // An answer sent before its body was read (an error) ends the exchange too: wait for the next head.
-            phase = .awaitingHead
-            arm(context, limits.keepAlive)
+            // Answers go out in the order of their requests: this one is the oldest unanswered request's.
+            unanswered = max(0, unanswered - 1)
+            rearm(context)
             // An answer that says `Connection: close` (a framing error, a body held back after `Expect`) ends the
             // connection once it is written: what the client sends next can't be read as a request.
             if closeAfterAnswer {
@@ -120,6 +129,19 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
         context.write(data, promise: promise)
     }
 
+    /// The timer for the state now. A body being read must keep moving, within the keep-alive time once it was
+    /// answered (an early error: the client only finishes sending). Between bodies, either the server is
+    /// answering (no timer: it is the one working) or the client must send its next head.
+    private func rearm(_ context: ChannelHandlerContext) {
+        if readingBody {
+            arm(context, unanswered > 0 ? limits.bodyStall : limits.keepAlive)
+        } else if unanswered > 0 {
+            disarm()
+        } else {
+            arm(context, limits.keepAlive)
+        }
+    }
+
     private func started(_ context: ChannelHandlerContext) {
         if countedAddress == nil, limits.perAddress > 0, let address = context.channel.remoteAddress?.ipAddress {
             guard counter.open(address, limit: limits.perAddress) else {
@@ -128,7 +150,7 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
             }
             countedAddress = address
         }
-        if phase == .awaitingHead, timer == nil { arm(context, limits.headers) }
+        if unanswered == 0, !readingBody, timer == nil { arm(context, limits.headers) }
     }
 
     private func release() {
@@ -137,13 +159,13 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func arm(_ context: ChannelHandlerContext, _ delay: TimeAmount) {
-        timer?.cancel()
-        let phase = self.phase
+        disarm()
+        let armed = generation
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timer = context.eventLoop.scheduleTask(in: delay) {
             let (handler, context) = loopBound.value
-            // Nothing moved since the timer was set: the client is the one waiting to be timed out.
-            guard handler.phase == phase, handler.phase != .responding else { return }
+            // Nothing moved since the timer was set: the client is the one keeping the connection waiting.
+            guard handler.generation == armed else { return }
             context.close(promise: nil)
         }
     }
@@ -151,5 +173,6 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
     private func disarm() {
         timer?.cancel()
         timer = nil
+        generation &+= 1
     }
 }

@@ -16,6 +16,25 @@ enum RawHTTPExchange {
         return fd
     }
 
+    /// What the server sends until `marker` has arrived (or it closes, or `timeout` seconds pass); the socket stays
+    /// open for more.
+    static func receive(_ fd: Int32, until marker: String, timeout: Int = 15) async -> String {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var limit = timeval(tv_sec: timeout, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+                var received: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while !String(decoding: received, as: UTF8.self).contains(marker) {
+                    let n = recv(fd, &buffer, buffer.count, 0)
+                    if n <= 0 { break }
+                    received += buffer.prefix(n)
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }
+        }
+    }
+
     /// Everything the server sends until it closes (or `timeout` seconds pass), then closes the socket.
     static func receive(_ fd: Int32, timeout: Int = 15) async -> String {
         await withCheckedContinuation { continuation in
