@@ -123,7 +123,9 @@ class Worker(threading.Thread):
         self.answered_at = time.monotonic()
         if rh.get("connection", "").lower() == "close":
             self.connect()
-        self.stats.record(kind, status, time.monotonic() - started, status in expect, rh)
+        # An unexpected answer is counted with its Directus error message, which says why.
+        label = status if status in expect else f"{status} {error_message(data)}"
+        self.stats.record(kind, label, time.monotonic() - started, status in expect, rh)
         return status, rh, data
 
     def run(self):
@@ -170,6 +172,13 @@ class Worker(threading.Thread):
         self.conn.close()
 
 
+def error_message(body):
+    try:
+        return repr(json.loads(body)["errors"][0]["message"][:100])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
+
+
 def percentile(values, p):
     if not values:
         return 0
@@ -203,7 +212,8 @@ def main():
         w.start()
 
     samples = []
-    print(f"{'t':>5} {'rss MB':>8} {'hwm MB':>8} {'fds':>5} {'req/s':>7} {'errors':>7}  per kind (requests in the interval)")
+    # RssAnon is the heap (and thread stacks); the rest of VmRSS is mostly the binary's pages, faulted in as code runs.
+    print(f"{'t':>5} {'rss MB':>8} {'anon MB':>8} {'hwm MB':>8} {'fds':>5} {'req/s':>7} {'errors':>7}  per kind (requests in the interval)")
     last_total, last_time = 0, started
     while True:
         now = time.monotonic()
@@ -211,14 +221,14 @@ def main():
         time.sleep(max(0, min(next_sample, deadline) - now))
         now = time.monotonic()
         total, errors, requests, _ = stats.totals()
-        rss, hwm, fd = proc(args.pid, "VmRSS"), proc(args.pid, "VmHWM"), fds(args.pid)
+        rss, anon, hwm, fd = proc(args.pid, "VmRSS"), proc(args.pid, "RssAnon"), proc(args.pid, "VmHWM"), fds(args.pid)
         t = now - started
         rate = (total - last_total) / max(1e-6, now - last_time)
-        sample = {"t": round(t, 1), "rss_mb": rss, "hwm_mb": hwm, "fds": fd, "requests": total, "errors": errors, "by_kind": requests}
+        sample = {"t": round(t, 1), "rss_mb": rss, "anon_mb": anon, "hwm_mb": hwm, "fds": fd, "requests": total, "errors": errors, "by_kind": requests}
         prev = samples[-1]["by_kind"] if samples else {k: 0 for k, _ in KINDS}
         samples.append(sample)
         delta = " ".join(f"{k} {requests[k] - prev[k]}" for k, _ in KINDS)
-        print(f"{t:5.0f} {rss or 0:8.1f} {hwm or 0:8.1f} {fd or 0:5} {rate:7.1f} {errors:7}  {delta}", flush=True)
+        print(f"{t:5.0f} {rss or 0:8.1f} {anon or 0:8.1f} {hwm or 0:8.1f} {fd or 0:5} {rate:7.1f} {errors:7}  {delta}", flush=True)
         last_total, last_time = total, now
         if rss is None:
             print("the server is gone")
@@ -259,6 +269,9 @@ def main():
         # of the last minute tell a plateau from a slope (information only; the goal is the one asked for).
         after = [s["rss_mb"] for s in samples if base["t"] <= s["t"] < base["t"] + 60 and s["rss_mb"]]
         last = [s["rss_mb"] for s in samples if s["t"] > end["t"] - 60 and s["rss_mb"]]
+        if base.get("anon_mb") and end.get("anon_mb"):
+            print(f"info  RssAnon {base['anon_mb']:.1f} MB at {base['t']:.0f} s, {end['anon_mb']:.1f} MB at {end['t']:.0f} s "
+                  f"({(end['anon_mb'] / base['anon_mb'] - 1) * 100:+.1f} %)")
         if after and last:
             print(f"info  RSS median of the minute from {base['t']:.0f} s: {statistics.median(after):.1f} MB; of the last minute: "
                   f"{statistics.median(last):.1f} MB ({(statistics.median(last) / statistics.median(after) - 1) * 100:+.1f} %)")

@@ -34,6 +34,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server (default).")
 
     func run() async throws {
+        MallocTuning.apply()
         let configuration = loadConfiguration()
         let logger = Logger(label: "depot")
         let services: DepotServices

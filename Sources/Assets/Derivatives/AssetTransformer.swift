@@ -52,8 +52,8 @@ public final class AssetTransformer: Sendable {
     private let flights = SingleFlight<Derivative>()
     private let pipeline: ImagePipeline
     private let logger: Logger
-    /// Bumped when a file's derivatives are removed: a transform that started before does not record its result.
-    private let generations = Mutex<[String: Int]>([:])
+    /// A transform that started before its file's derivatives were removed does not record its result.
+    private let generations = TransformGenerations()
     private let transforms = Mutex(0)
 
     public init(configuration: AssetsConfiguration, database: any Database, logger: Logger) {
@@ -66,6 +66,9 @@ public final class AssetTransformer: Sendable {
 
     /// How many transforms this process has run (libvips pipelines, not served derivatives).
     public var transformCount: Int { transforms.withLock { $0 } }
+
+    /// Files with a transform running (what the process remembers about files between their transforms).
+    var filesTracked: Int { generations.tracked }
 
     /// Transforms running or waiting now, and how many may: past `capacity` requests are refused with 503.
     public var load: (current: Int, capacity: Int) { (executor.load, executor.capacity) }
@@ -93,7 +96,7 @@ public final class AssetTransformer: Sendable {
 
     /// Removes every derivative of a file (after a replace or a delete).
     public func removeDerivatives(fileID: String, driver: (String) throws -> any StorageDriver) async throws {
-        generations.withLock { $0[fileID, default: 0] += 1 }
+        generations.bump(fileID)
         for record in try await index.all(file: fileID) {
             try await driver(record.storage).delete(record.key)
         }
@@ -103,7 +106,8 @@ public final class AssetTransformer: Sendable {
     public func shutdown() async { await executor.shutdown() }
 
     private func make(_ source: TransformSource, _ resolved: ResolvedTransform, hash: String) async throws -> Derivative {
-        let generation = generations.withLock { $0[source.fileID, default: 0] }
+        let generation = generations.start(source.fileID)
+        defer { generations.end(source.fileID) }
         let started = Date()
         let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, maxBuffered: configuration.maxBufferedSource)
         defer { if let temporary { unlink(temporary) } }
@@ -118,7 +122,7 @@ public final class AssetTransformer: Sendable {
         let record = DerivativeRecord(file: source.fileID, hash: hash, storage: source.storage, key: key, type: image.format.mediaType,
                                       size: stored.size, etag: stored.etag, width: image.width, height: image.height,
                                       created: stored.lastModified)
-        if generations.withLock({ $0[source.fileID, default: 0] }) == generation {
+        if generations.isCurrent(source.fileID, generation) {
             try await index.save(record)
         } else {
             // The file changed while we worked: this derivative describes the old content.
