@@ -46,16 +46,20 @@ public struct BootstrapService: Sendable {
         let created = try await database.transaction { connection -> Bool in
             if connection.dialect == .postgres { _ = try connection.query("SELECT pg_advisory_xact_lock(7305210443)") }
             guard try connection.query("SELECT COUNT(*) AS n FROM directus_users").first?["n"].int == 0 else { return false }
-            let role = RandomToken.uuid(), adminPolicy = RandomToken.uuid(), publicPolicy = RandomToken.uuid()
+            let role = RandomToken.uuid(), adminPolicy = RandomToken.uuid()
             try connection.execute("INSERT INTO directus_roles (id, name, icon, description) VALUES (?, 'Administrator', 'verified', '$t:admin_description')", [.text(role)])
             try connection.execute(
                 "INSERT INTO directus_policies (id, name, icon, description, admin_access, app_access) VALUES (?, 'Administrator', 'verified', '$t:admin_description', ?, ?)",
                 [.text(adminPolicy), true, true])
-            try connection.execute(
-                "INSERT INTO directus_policies (id, name, icon, description, admin_access, app_access) VALUES (?, '$t:public_label', 'public', '$t:public_description', ?, ?)",
-                [.text(publicPolicy), false, false])
             try connection.execute("INSERT INTO directus_access (id, role, \"user\", policy) VALUES (?, ?, NULL, ?)", [.text(RandomToken.uuid()), .text(role), .text(adminPolicy)])
-            try connection.execute("INSERT INTO directus_access (id, role, \"user\", policy) VALUES (?, NULL, NULL, ?)", [.text(RandomToken.uuid()), .text(publicPolicy)])
+            // The schema's creation made the public policy, as Directus's migration does; a database that lost it gets it back.
+            if try connection.query("SELECT COUNT(*) AS n FROM directus_access WHERE role IS NULL AND \"user\" IS NULL").first?["n"].int == 0 {
+                try connection.execute(
+                    "INSERT INTO directus_policies (id, name, icon, description, admin_access, app_access) VALUES (?, '$t:public_label', 'public', '$t:public_description', ?, ?)",
+                    [.text(Migrator.publicPolicy), false, false])
+                try connection.execute("INSERT INTO directus_access (id, role, \"user\", policy, sort) VALUES (?, NULL, NULL, ?, 1)",
+                                       [.text(RandomToken.uuid()), .text(Migrator.publicPolicy)])
+            }
             try connection.execute(
                 "INSERT INTO directus_users (id, first_name, last_name, email, password, status, role, token) VALUES (?, 'Admin', 'User', ?, ?, 'active', ?, ?)",
                 [.text(RandomToken.uuid()), .text(email.lowercased()), .text(hash), .text(role), .optional(admin.token)])

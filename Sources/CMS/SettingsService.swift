@@ -15,10 +15,11 @@ public final class SettingsService: Sendable {
     private let assetCache = Mutex<(value: AssetTransformSettings, until: Date)?>(nil)
     private static let assetCacheTTL: TimeInterval = 2
 
-    public init(database: any Database, validators: [String: Validator] = [:], permissions: PermissionsResolver? = nil) {
+    public init(database: any Database, validators: [String: Validator] = [:], permissions: PermissionsResolver? = nil,
+                system: SchemaSnapshot = .system) {
         self.database = database
         self.validators = validators
-        self.store = CollectionStore(schema: .system("directus_settings"), database: database)
+        self.store = system.store("directus_settings", database: database)
         self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
 

@@ -9,9 +9,9 @@ public final class UsersService: Sendable {
     public let store: CollectionStore
     private let guardian: CollectionGuard
 
-    public init(database: any Database, items: ItemsService, permissions: PermissionsResolver? = nil) {
+    public init(database: any Database, items: ItemsService, permissions: PermissionsResolver? = nil, system: SchemaSnapshot = .system) {
         self.items = items
-        self.store = CollectionStore(schema: .system("directus_users"), database: database)
+        self.store = system.store("directus_users", database: database)
         self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
 

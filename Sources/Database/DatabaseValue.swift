@@ -72,10 +72,14 @@ public enum ISO8601 {
         date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
-    /// Accepts `2026-11-22T15:37:12.123Z`, `2026-11-22 15:37:12.123+00` (PostgreSQL's text form) and without fractions.
+    /// Accepts `2026-11-22T15:37:12.123Z`, `2026-11-22 15:37:12.123+00` (PostgreSQL's text form), without fractions,
+    /// and the forms a database Directus wrote on SQLite holds: milliseconds since 1970 (Directus binds dates as
+    /// numbers there) and `2026-11-22 15:37:12` (the `CURRENT_TIMESTAMP` default, UTC without a zone).
     public static func date(from text: String) -> Date? {
+        if let milliseconds = Int64(text) { return Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
         var s = text.replacingOccurrences(of: " ", with: "T")
         if s.hasSuffix("+00") { s = String(s.dropLast(3)) + "Z" }
+        if s.count >= 19, !s.dropFirst(19).contains(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) { s += "Z" }
         if let d = try? Date(s, strategy: .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted)) { return d }
         return try? Date(s, strategy: .iso8601)
     }

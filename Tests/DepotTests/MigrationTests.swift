@@ -4,13 +4,10 @@ import Foundation
 import Testing
 
 @Suite struct MigrationTests {
-    static let systemTables = [
-        "depot_derivatives", "depot_pending_uploads", "directus_access", "directus_activity", "directus_collections", "directus_comments",
-        "directus_dashboards", "directus_fields", "directus_files", "directus_flows", "directus_folders", "directus_migrations",
-        "directus_notifications", "directus_operations", "directus_panels", "directus_permissions", "directus_policies",
-        "directus_presets", "directus_relations", "directus_revisions", "directus_roles", "directus_sessions", "directus_settings",
-        "directus_shares", "directus_translations", "directus_users", "directus_versions",
-    ]
+    /// Directus's 29 system tables and Depot's own.
+    static var systemTables: [String] {
+        (Array(SchemaReference.shared.tables.keys) + SystemTables.depot.map(\.name)).sorted()
+    }
 
     static func tables(_ db: any Database) async throws -> [String] {
         let sql = db.dialect == .postgres
@@ -27,7 +24,8 @@ import Testing
             #expect(try await Self.tables(db) == Self.systemTables)
             let second = try await Migrator.migrate(db, logger: TestServices.logger)
             #expect(second.isEmpty)
-            #expect(try await db.query("SELECT COUNT(*) AS n FROM directus_migrations").first?["n"].int == Migrator.knownVersions.count)
+            #expect(try await db.query("SELECT COUNT(*) AS n FROM directus_migrations").first?["n"].int == SchemaReference.shared.migrations.count)
+            #expect(try await db.query("SELECT COUNT(*) AS n FROM depot_migrations").first?["n"].int == Migrator.knownVersions.count)
         }
     }
 

@@ -36,13 +36,14 @@ public final class FilesService: Sendable {
     ]
 
     public init(database: any Database, storage: StorageLocations, inspector: any ImageInspector, configuration: FilesConfiguration,
-                permissions: PermissionsResolver? = nil, contentRemoved: @escaping FileContentRemoved = { _ in }) {
+                permissions: PermissionsResolver? = nil, system: SchemaSnapshot = .system,
+                contentRemoved: @escaping FileContentRemoved = { _ in }) {
         self.database = database
         self.storage = storage
         self.inspector = inspector
         self.contentRemoved = contentRemoved
         self.configuration = configuration
-        self.store = CollectionStore(schema: .system("directus_files"), database: database)
+        self.store = system.store("directus_files", database: database)
         self.guardian = CollectionGuard(permissions: permissions, store: store)
         self.pending = PendingUploads(database: database, writer: .current)
     }

@@ -8,9 +8,9 @@ public final class FoldersService: Sendable {
     /// The caller's rules on `directus_folders`.
     let guardian: CollectionGuard
 
-    public init(database: any Database, permissions: PermissionsResolver? = nil) {
+    public init(database: any Database, permissions: PermissionsResolver? = nil, system: SchemaSnapshot = .system) {
         self.database = database
-        self.store = CollectionStore(schema: .system("directus_folders"), database: database)
+        self.store = system.store("directus_folders", database: database)
         self.guardian = CollectionGuard(permissions: permissions, store: store)
     }
 

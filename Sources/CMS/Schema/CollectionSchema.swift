@@ -78,7 +78,7 @@ public struct CollectionSchema: Sendable {
             field.nullable = column.nullable && !column.primary
             field.isPrimaryKey = column.primary
             field.autoIncrement = column.type == .increments
-            field.unique = column.unique
+            field.unique = spec.unique.contains([column.name])
             field.special = systemSpecials["\(table).\(column.name)"] ?? []
             if column.primary, column.type == .uuid { field.special.append("uuid") }
             if castCSV.contains("\(table).\(column.name)") { field.type = .csv }

@@ -28,6 +28,10 @@ enum FieldValues {
         case .date: return value.string.map { .string(String($0.prefix(10))) } ?? .null
         case .time: return value.string.map { .string(String($0.prefix(8))) } ?? .null
         case .dateTime:
+            // Directus on SQLite binds dates as milliseconds since 1970.
+            if case .integer = value, let date = value.string.flatMap(ISO8601.date(from:)) {
+                return .string(String(ISO8601.string(from: date).prefix(19)))
+            }
             return value.string.map { .string(String($0.replacingOccurrences(of: " ", with: "T").prefix(19))) } ?? .null
         case .timestamp:
             guard let text = value.string else { return .null }

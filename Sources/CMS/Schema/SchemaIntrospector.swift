@@ -1,7 +1,8 @@
 import Database
 
 /// Builds a `SchemaSnapshot`: tables and foreign keys from the catalog (database-first), enriched by the rows of
-/// `directus_collections`, `directus_fields` and `directus_relations`. System tables use their declared schema.
+/// `directus_collections`, `directus_fields` and `directus_relations`. System tables keep their declared types
+/// for the columns the database has.
 struct SchemaIntrospector {
     let connection: any DatabaseConnection
 
@@ -9,21 +10,16 @@ struct SchemaIntrospector {
         let catalog = try DatabaseCatalog.read(connection)
         var collections: [String: CollectionSchema] = [:]
         let systemNames = Set(SystemTables.collections.map(\.name))
-        for name in systemNames where catalog.tables[name] != nil { collections[name] = .system(name) }
+        for name in systemNames {
+            // Read from the columns that exist: a column a later Directus adds is read as the database types it,
+            // one it dropped is never selected.
+            guard let columns = catalog.tables[name] else { continue }
+            let declared = CollectionSchema.system(name)
+            collections[name] = CollectionSchema(name: name, fields: columns.map { declared.field($0.name) ?? Self.field($0) },
+                                                 primaryKey: declared.primaryKey)
+        }
         for (table, columns) in catalog.tables where !systemNames.contains(table) && !Self.internalTables.contains(table) {
-            let fields = columns.map { column in
-                var field = FieldSchema(name: column.name, type: FieldType.introspected(column.dataType))
-                field.dataType = column.dataType
-                field.nullable = column.nullable
-                field.maxLength = column.maxLength
-                field.precision = column.precision
-                field.scale = column.scale
-                field.isPrimaryKey = column.primaryKey
-                field.autoIncrement = column.autoIncrement
-                field.unique = column.unique || column.primaryKey
-                field.defaultValue = DatabaseCatalog.defaultValue(column.defaultSQL, type: field.type)
-                return field
-            }
+            let fields = columns.map(Self.field)
             let key = fields.first(where: \.isPrimaryKey)?.name ?? fields.first?.name ?? "id"
             collections[table] = CollectionSchema(name: table, fields: fields, primaryKey: key)
         }
@@ -50,6 +46,10 @@ struct SchemaIntrospector {
                     collections[name]!.fields[index].type = .json
                 }
                 if special.contains("cast-csv") { collections[name]!.fields[index].type = .csv }
+                // Directus's mark of a `timestamp` field on SQLite, whose column knex declares `datetime`.
+                if special.contains("cast-timestamp"), collections[name]!.fields[index].type == .dateTime {
+                    collections[name]!.fields[index].type = .timestamp
+                }
                 if special.contains("hash") { collections[name]!.fields[index].type = .hash }
             } else {
                 var alias = FieldSchema(name: fieldName, type: .alias)
@@ -83,8 +83,23 @@ struct SchemaIntrospector {
         return SchemaSnapshot(collections: collections, relations: relations)
     }
 
+    /// A field known only from its column.
+    static func field(_ column: DatabaseCatalog.Column) -> FieldSchema {
+        var field = FieldSchema(name: column.name, type: FieldType.introspected(column.dataType))
+        field.dataType = column.dataType
+        field.nullable = column.nullable
+        field.maxLength = column.maxLength
+        field.precision = column.precision
+        field.scale = column.scale
+        field.isPrimaryKey = column.primaryKey
+        field.autoIncrement = column.autoIncrement
+        field.unique = column.unique || column.primaryKey
+        field.defaultValue = DatabaseCatalog.defaultValue(column.defaultSQL, type: field.type)
+        return field
+    }
+
     /// Tables Depot keeps for itself that are not collections.
-    static let internalTables: Set<String> = ["directus_migrations", "depot_derivatives", "depot_pending_uploads"]
+    static let internalTables: Set<String> = Set([SystemTables.migrationRecord] + SystemTables.depot.map(\.name))
 }
 
 /// Reads a metadata row into JSON, by the system table's declared field types.

@@ -18,6 +18,19 @@ public struct SchemaSnapshot: Sendable {
 
     public func collection(_ name: String) -> CollectionSchema? { collections[name] }
 
+    /// The system collections and the relations among them, as this snapshot read them from the database.
+    public var systemPart: SchemaSnapshot {
+        let system = collections.filter { $0.value.isSystem }
+        return SchemaSnapshot(collections: system,
+                              relations: relations.filter { system[$0.collection] != nil && $0.relatedCollection.map { system[$0] != nil } != false })
+    }
+
+    /// A store of the system collection `name` with the columns this snapshot found (the declared ones when the
+    /// snapshot lacks it), resolving relations within this snapshot.
+    func store(_ name: String, database: any Database) -> CollectionStore {
+        CollectionStore(schema: collection(name) ?? .system(name), database: database, snapshot: self)
+    }
+
     /// Collection names, user collections first, each group sorted.
     public var names: [String] {
         collections.keys.sorted { a, b in

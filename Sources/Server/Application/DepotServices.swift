@@ -57,9 +57,12 @@ public final class DepotServices: Sendable {
                 // generated password. The log handler writes unbuffered, so it appears at once under Docker or systemd.
                 logger.warning("Created the first administrator: \(email) with password \(password) — change it after logging in.")
             }
+            // Directus's tables as this database has them: the services that read them select what exists.
+            let system = try await SchemaCache(database: database).snapshot().systemPart
             let redis = configuration.cache.redis.map { RedisClient(configuration: $0, logger: logger) }
             let services = DepotServices(configuration: configuration, database: database, hasher: hasher, storage: storage,
-                                         redis: redis, vips: vips, curlVersion: curlVersion, bootstrap: outcome, logger: logger)
+                                         redis: redis, vips: vips, curlVersion: curlVersion, bootstrap: outcome, system: system,
+                                         logger: logger)
             await services.sync.start(feed: services.changes)
             return services
         } catch {
@@ -71,7 +74,8 @@ public final class DepotServices: Sendable {
     }
 
     private init(configuration: DepotConfiguration, database: any Database, hasher: PasswordHasher, storage: StorageLocations,
-                 redis: RedisClient?, vips: VipsRuntime, curlVersion: String, bootstrap: BootstrapService.Outcome, logger: Logger) {
+                 redis: RedisClient?, vips: VipsRuntime, curlVersion: String, bootstrap: BootstrapService.Outcome,
+                 system: SchemaSnapshot, logger: Logger) {
         self.configuration = configuration
         self.database = database
         self.hasher = hasher
@@ -89,23 +93,23 @@ public final class DepotServices: Sendable {
                                                     permissions: permissions, counters: RateLimitLoginCounters(store: limits),
                                                     logger: logger)
         let settings = SettingsService(database: database, validators: AssetSettingsValidation.validators(configuration.assets),
-                                       permissions: permissions)
+                                       permissions: permissions, system: system)
         self.settings = settings
         self.storage = storage
         // Derivatives are no cached answer's data: their index writes bypass the change feed.
         let transformer = AssetTransformer(configuration: configuration.assets, database: self.database, logger: logger)
         self.transformer = transformer
         self.files = FilesService(database: database, storage: storage, inspector: VipsImageInspector(reader: ImageHeaderReader(vips: vips, maxBufferedSource: configuration.assets.maxBufferedSource)),
-                                  configuration: configuration.files, permissions: permissions) { id in
+                                  configuration: configuration.files, permissions: permissions, system: system) { id in
             try await transformer.removeDerivatives(fileID: id, driver: storage.driver)
         }
-        self.folders = FoldersService(database: database, permissions: permissions)
+        self.folders = FoldersService(database: database, permissions: permissions, system: system)
         let schemas = SchemaCache(database: database)
         self.schema = SchemaService(database: database, cache: schemas, permissions: permissions)
         self.items = ItemsService(database: database, schemas: schemas, hashParameters: configuration.hash,
                                   limits: configuration.queryLimits,
                                   permissions: permissions)
-        self.users = UsersService(database: database, items: items, permissions: permissions)
+        self.users = UsersService(database: database, items: items, permissions: permissions, system: system)
         var importConfiguration = ImportService.Configuration()
         importConfiguration.maxFileSize = configuration.files.maxUploadSize
         importConfiguration.maxRowBytes = configuration.maxPayloadSize
