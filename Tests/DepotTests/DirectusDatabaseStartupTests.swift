@@ -10,7 +10,7 @@ import Testing
     static let adminPolicy = "5d9f0f0e-3c35-4a4e-9a57-1f7a6a0d0a01", editorPolicy = "5d9f0f0e-3c35-4a4e-9a57-1f7a6a0d0a02"
     static let adminRole = "7b1c3f0e-1d2e-4f3a-8b4c-5d6e7f8a9b01", editorRole = "7b1c3f0e-1d2e-4f3a-8b4c-5d6e7f8a9b02"
     static let admin = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c01", editor = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c02"
-    static let file = "f0e1d2c3-b4a5-4968-8776-655443322101"
+    static let file = "f0e1d2c3-b4a5-4968-8776-655443322101", extensionID = "e0e1d2c3-b4a5-4968-8776-655443322101"
     /// node-argon2's default parameters (what Directus stores), made by argon2-cffi for `d1rectus-Pass!`.
     static let editorHash = "$argon2id$v=19$m=65536,t=3,p=4$3KQDAv5eAl2oOg54tcfrGg$kyxa2GhdPP7KtSewlePTMd0oKrW3QF2fs9DR1ymobO4"
 
@@ -55,6 +55,8 @@ import Testing
             try c.execute("INSERT INTO articles (title, date_created) VALUES ('Hello', ?)", [at("2026-11-30T10:00:00.000Z")])
             try c.execute("INSERT INTO directus_activity (action, \"user\", timestamp, ip, user_agent, collection, item, origin) VALUES ('create', ?, ?, '127.0.0.1', 'Mozilla/5.0', 'articles', '1', 'http://localhost:8055')",
                           [.text(admin), at("2026-11-30T10:00:00.000Z")])
+            try c.execute("INSERT INTO directus_extensions (enabled, id, folder, source) VALUES (?, ?, 'directus-extension-demo', 'local')",
+                          [true, .text(extensionID)])
             try c.execute("INSERT INTO directus_revisions (activity, collection, item, data, delta) VALUES (1, 'articles', '1', '{\"title\":\"Hello\"}', '{\"title\":\"Hello\"}')")
         }
     }
@@ -108,6 +110,21 @@ import Testing
         #expect(articles.status == 200, "\(articles.text)")
         #expect(articles.json["data"]?.arrayItems?.first?["title"] == "Hello")
         #expect(articles.json["data"]?.arrayItems?.first?["date_created"] == "2026-11-30T10:00:00.000Z")
+
+        // The extension rows Directus keeps, in its /extensions shape (Depot loads none, so no manifest).
+        let extensions = try await depot.request("GET", "/extensions", token: adminToken)
+        #expect(extensions.status == 200, "\(extensions.text)")
+        let listed = try #require(extensions.json["data"]?.arrayItems?.first)
+        #expect(listed["id"]?.stringValue == Self.extensionID)
+        #expect(listed["schema"] == .null)
+        #expect(listed["meta"]?["folder"] == "directus-extension-demo")
+        #expect(listed["meta"]?["enabled"] == true)
+        let disabled = try await depot.request("PATCH", "/extensions/\(Self.extensionID)", json: .object([("meta", .object([("enabled", false)]))]), token: adminToken)
+        #expect(disabled.json["data"]?["meta"]?["enabled"] == false, "\(disabled.text)")
+        #expect(try await depot.request("GET", "/extensions", token: editorToken).status == 403)
+        let deployments = try await depot.request("GET", "/deployment", token: adminToken)
+        #expect(deployments.status == 200, "\(deployments.text)")
+        #expect(deployments.json["data"] == .array([]))
 
         // Writes go to Directus's tables as they are; the record stays Directus's alone.
         let created = try await depot.request("POST", "/items/articles", json: .object([("title", "From Depot")]), token: adminToken)

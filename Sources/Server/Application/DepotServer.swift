@@ -1,3 +1,4 @@
+import CMS
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -50,6 +51,10 @@ public enum DepotServer {
                               ("/panels", "directus_panels"), ("/versions", "directus_versions")] {
             ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize, systemCollection: (path, table)).register(on: router)
         }
+        // Directus's /deployment lists its provider configurations as items; its other routes drive the providers.
+        ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize,
+                        systemCollection: ("/deployment", "directus_deployments"), listOnly: true).register(on: router)
+        ExtensionsController(extensions: ExtensionsService(items: services.items), maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         SchemaController(schema: services.schema, maxPayloadSize: configuration.maxPayloadSize, items: services.items).register(on: router)
         SettingsController(settings: services.settings, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         CacheController(cache: services.responseCache).register(on: router)

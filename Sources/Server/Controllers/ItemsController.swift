@@ -9,6 +9,8 @@ struct ItemsController {
     let maxPayloadSize: Int
     /// nil: `/items/:collection`; else the path and table of one system collection.
     var systemCollection: (path: String, table: String)? = nil
+    /// Only the list reads (GET and SEARCH at the path), where Directus's other routes there are not items routes.
+    var listOnly = false
 
     private var base: String { systemCollection?.path ?? "/items/:collection" }
     private var system: Bool { systemCollection != nil }
@@ -24,6 +26,7 @@ struct ItemsController {
         router.on(RouterPath(base), method: .search) { request, context in
             try await reads(context).search(request, context, maxPayloadSize: maxPayloadSize)
         }
+        if listOnly { return }
         router.get(RouterPath(base + "/:id")) { request, context in
             try await reads(context).one(try context.parameters.require("id"), request, context)
         }

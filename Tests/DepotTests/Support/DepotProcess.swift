@@ -43,6 +43,11 @@ final class DepotProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
     }
 
+    /// A test that returns early (a service it needs is missing, a `#require` failed) leaves no server behind.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// Starts the process and waits until it listens (its log names the port).
     static func start(_ environment: [String: String], directory: String? = nil) async throws -> DepotProcess {
         let depot = try DepotProcess(environment: environment, directory: directory)
