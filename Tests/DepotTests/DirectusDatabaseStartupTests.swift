@@ -137,6 +137,34 @@ import Testing
         await test.drop()
     }
 
+    /// A later Directus may add and drop system columns: reads take the columns the database has.
+    @Test(arguments: Dialect.allCases)
+    func aLaterDirectusIsReadFromTheColumnsItHas(dialect: Dialect) async throws {
+        guard let test = try await TestDatabase.make(dialect) else { return }
+        let db = try await test.open()
+        try await DirectusMadeDatabase.create(db)
+        try await Self.seed(db)
+        try await db.execute("INSERT INTO directus_migrations (version, name) VALUES ('20260401A', 'Add Future Columns')")
+        try await db.execute("ALTER TABLE directus_users ADD COLUMN pronouns varchar(32)")
+        try await db.execute("UPDATE directus_users SET pronouns = 'they/them' WHERE email = 'editor@example.com'")
+        try await db.execute("ALTER TABLE directus_activity DROP COLUMN origin")
+
+        let depot = try await DepotProcess.start(test.environment)
+        let token = try await depot.adminToken(password: "password")
+        let users = try await depot.request("GET", "/users?sort=email", token: token)
+        #expect(users.status == 200, "\(users.text)")
+        #expect(users.json["data"]?.arrayItems?.last?["pronouns"] == "they/them")
+        let activity = try await depot.request("GET", "/activity", token: token)
+        #expect(activity.status == 200, "\(activity.text)")
+        #expect(activity.json["data"]?.arrayItems?.first?.objectKeys?.contains("origin") == false)
+        // Writing activity works without the dropped column too.
+        #expect(try await depot.request("POST", "/items/articles", json: .object([("title", "Later")]), token: token).status == 200)
+        #expect(try await db.query("SELECT COUNT(*) AS n FROM directus_activity WHERE collection = 'articles'").first?["n"].int == 2)
+        await depot.stop()
+        await db.close()
+        await test.drop()
+    }
+
     @Test(arguments: Dialect.allCases)
     func depotRefusesADirectusDatabaseBelow11_17(dialect: Dialect) async throws {
         guard let test = try await TestDatabase.make(dialect) else { return }

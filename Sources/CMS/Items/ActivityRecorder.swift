@@ -13,10 +13,10 @@ struct ActivityRecorder {
                 on connection: any DatabaseConnection) throws -> Int {
         let d = connection.dialect
         let rows = try connection.query("""
-            INSERT INTO directus_activity (action, \(d.quote("user")), \(d.quote("timestamp")), ip, user_agent, collection, item, origin)
-            VALUES (?, ?, \(d.now), ?, ?, ?, ?, ?) RETURNING id
+            INSERT INTO directus_activity (action, \(d.quote("user")), \(d.quote("timestamp")), ip, user_agent, collection, item)
+            VALUES (?, ?, \(d.now), ?, ?, ?, ?) RETURNING id
             """, [.text(action.rawValue), .optional(accountability.user), .optional(accountability.ip), .optional(accountability.userAgent),
-                  .text(collection), .text(item), .null], writing: "directus_activity")
+                  .text(collection), .text(item)], writing: "directus_activity")
         let activity = rows.first?["id"].int ?? 0
         if action != .delete {
             try connection.execute("INSERT INTO directus_revisions (activity, collection, item, data, delta) VALUES (?, ?, ?, ?, ?)", [
