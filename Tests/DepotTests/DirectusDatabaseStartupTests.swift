@@ -61,6 +61,15 @@ import Testing
         }
     }
 
+    /// A fresh database as Directus 11.17.4 leaves it, with the seed rows, dropped after `body`.
+    static func withDirectusDatabase(_ dialect: Dialect, _ body: (TestDatabase, any Database) async throws -> Void) async throws {
+        try await TestDatabase.with(dialect) { test, db in
+            try await DirectusMadeDatabase.create(db)
+            try await seed(db)
+            try await body(test, db)
+        }
+    }
+
     /// Everything but Depot's own tables.
     static func directusTables(_ db: any Database) async throws -> CatalogSnapshot {
         try await CatalogSnapshot.read(db).filtered(tables: { !$0.hasPrefix("depot_") })
@@ -68,123 +77,111 @@ import Testing
 
     @Test(arguments: Dialect.allCases)
     func depotStartsOnADirectusDatabaseAndChangesNoneOfItsTables(dialect: Dialect) async throws {
-        guard let test = try await TestDatabase.make(dialect) else { return }
-        let db = try await test.open()
-        try await DirectusMadeDatabase.create(db)
-        try await Self.seed(db)
-        let before = try await Self.directusTables(db)
+        try await Self.withDirectusDatabase(dialect) { test, db in
+            let before = try await Self.directusTables(db)
 
-        let depot = try await DepotProcess.start(test.environment)
-        let after = try await Self.directusTables(db)
-        #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before).joined(separator: "\n"))")
-        #expect(depot.stderr.contains("database made by Directus (last migration 20260211A)"))
+            let depot = try await DepotProcess.start(test.environment)
+            let after = try await Self.directusTables(db)
+            #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before).joined(separator: "\n"))")
+            #expect(depot.stderr.contains("database made by Directus (last migration 20260211A)"))
 
-        // Logins with the hashes Directus made.
-        let adminToken = try await depot.adminToken(password: "password")
-        let login = try await depot.request("POST", "/auth/login", json: .object([("email", "editor@example.com"), ("password", "d1rectus-Pass!")]))
-        let editorToken = try #require(login.json["data"]?["access_token"]?.stringValue, "\(login.text)")
+            // Logins with the hashes Directus made.
+            let adminToken = try await depot.adminToken(password: "password")
+            let login = try await depot.request("POST", "/auth/login", json: .object([("email", "editor@example.com"), ("password", "d1rectus-Pass!")]))
+            let editorToken = try #require(login.json["data"]?["access_token"]?.stringValue, "\(login.text)")
 
-        let activity = try await depot.request("GET", "/activity?sort=id", token: adminToken)
-        #expect(activity.status == 200, "\(activity.text)")
-        let entry = try #require(activity.json["data"]?.arrayItems?.first)
-        #expect(entry["collection"] == "articles")
-        #expect(entry["timestamp"] == "2026-11-30T10:00:00.000Z")
-        #expect(entry["comment"] == nil)
+            let activity = try await depot.request("GET", "/activity?sort=id", token: adminToken)
+            #expect(activity.status == 200, "\(activity.text)")
+            let entry = try #require(activity.json["data"]?.arrayItems?.first)
+            #expect(entry["collection"] == "articles")
+            #expect(entry["timestamp"] == "2026-11-30T10:00:00.000Z")
+            #expect(entry["comment"] == nil)
 
-        let users = try await depot.request("GET", "/users?sort=email&fields=email,role.name", token: adminToken)
-        #expect(users.status == 200, "\(users.text)")
-        #expect(users.json["data"]?.arrayItems?.map { $0["email"]?.stringValue } == ["admin@example.com", "editor@example.com"])
-        #expect(users.json["data"]?.arrayItems?.first?["role"]?["name"] == "Administrator")
+            let users = try await depot.request("GET", "/users?sort=email&fields=email,role.name", token: adminToken)
+            #expect(users.status == 200, "\(users.text)")
+            #expect(users.json["data"]?.arrayItems?.map { $0["email"]?.stringValue } == ["admin@example.com", "editor@example.com"])
+            #expect(users.json["data"]?.arrayItems?.first?["role"]?["name"] == "Administrator")
 
-        let files = try await depot.request("GET", "/files?fields=id,filename_download,filesize,uploaded_on", token: adminToken)
-        #expect(files.status == 200, "\(files.text)")
-        #expect(files.json["data"]?.arrayItems?.first?["filename_download"] == "photo.jpg")
-        #expect(files.json["data"]?.arrayItems?.first?["uploaded_on"] == "2026-11-30T09:00:00.000Z")
+            let files = try await depot.request("GET", "/files?fields=id,filename_download,filesize,uploaded_on", token: adminToken)
+            #expect(files.status == 200, "\(files.text)")
+            #expect(files.json["data"]?.arrayItems?.first?["filename_download"] == "photo.jpg")
+            #expect(files.json["data"]?.arrayItems?.first?["uploaded_on"] == "2026-11-30T09:00:00.000Z")
 
-        let settings = try await depot.request("GET", "/settings", token: adminToken)
-        #expect(settings.status == 200, "\(settings.text)")
-        #expect(settings.json["data"]?["project_name"] == "Directus Site")
-        #expect(settings.json["data"]?["project_id"] == "019a8b2e-7c4d-7e5f-9a0b-1c2d3e4f5a6b")
+            let settings = try await depot.request("GET", "/settings", token: adminToken)
+            #expect(settings.status == 200, "\(settings.text)")
+            #expect(settings.json["data"]?["project_name"] == "Directus Site")
+            #expect(settings.json["data"]?["project_id"] == "019a8b2e-7c4d-7e5f-9a0b-1c2d3e4f5a6b")
 
-        let articles = try await depot.request("GET", "/items/articles", token: editorToken)
-        #expect(articles.status == 200, "\(articles.text)")
-        #expect(articles.json["data"]?.arrayItems?.first?["title"] == "Hello")
-        #expect(articles.json["data"]?.arrayItems?.first?["date_created"] == "2026-11-30T10:00:00.000Z")
+            let articles = try await depot.request("GET", "/items/articles", token: editorToken)
+            #expect(articles.status == 200, "\(articles.text)")
+            #expect(articles.json["data"]?.arrayItems?.first?["title"] == "Hello")
+            #expect(articles.json["data"]?.arrayItems?.first?["date_created"] == "2026-11-30T10:00:00.000Z")
 
-        // The extension rows Directus keeps, in its /extensions shape (Depot loads none, so no manifest).
-        let extensions = try await depot.request("GET", "/extensions", token: adminToken)
-        #expect(extensions.status == 200, "\(extensions.text)")
-        let listed = try #require(extensions.json["data"]?.arrayItems?.first)
-        #expect(listed["id"]?.stringValue == Self.extensionID)
-        #expect(listed["schema"] == .null)
-        #expect(listed["meta"]?["folder"] == "directus-extension-demo")
-        #expect(listed["meta"]?["enabled"] == true)
-        let disabled = try await depot.request("PATCH", "/extensions/\(Self.extensionID)", json: .object([("meta", .object([("enabled", false)]))]), token: adminToken)
-        #expect(disabled.json["data"]?["meta"]?["enabled"] == false, "\(disabled.text)")
-        #expect(try await depot.request("GET", "/extensions", token: editorToken).status == 403)
-        let deployments = try await depot.request("GET", "/deployment", token: adminToken)
-        #expect(deployments.status == 200, "\(deployments.text)")
-        #expect(deployments.json["data"] == .array([]))
+            // The extension rows Directus keeps, in its /extensions shape (Depot loads none, so no manifest).
+            let extensions = try await depot.request("GET", "/extensions", token: adminToken)
+            #expect(extensions.status == 200, "\(extensions.text)")
+            let listed = try #require(extensions.json["data"]?.arrayItems?.first)
+            #expect(listed["id"]?.stringValue == Self.extensionID)
+            #expect(listed["schema"] == .null)
+            #expect(listed["meta"]?["folder"] == "directus-extension-demo")
+            #expect(listed["meta"]?["enabled"] == true)
+            let disabled = try await depot.request("PATCH", "/extensions/\(Self.extensionID)", json: .object([("meta", .object([("enabled", false)]))]), token: adminToken)
+            #expect(disabled.json["data"]?["meta"]?["enabled"] == false, "\(disabled.text)")
+            #expect(try await depot.request("GET", "/extensions", token: editorToken).status == 403)
+            let deployments = try await depot.request("GET", "/deployment", token: adminToken)
+            #expect(deployments.status == 200, "\(deployments.text)")
+            #expect(deployments.json["data"] == .array([]))
 
-        // Writes go to Directus's tables as they are; the record stays Directus's alone.
-        let created = try await depot.request("POST", "/items/articles", json: .object([("title", "From Depot")]), token: adminToken)
-        #expect(created.status == 200, "\(created.text)")
-        let versions = try await db.query("SELECT version FROM directus_migrations ORDER BY version").compactMap { $0["version"].string }
-        #expect(versions == SchemaReference.shared.migrations.map(\.version))
-        await depot.stop()
-        #expect(try await Self.directusTables(db).differences(from: before).isEmpty)
-        await db.close()
-        await test.drop()
+            // Writes go to Directus's tables as they are; the record stays Directus's alone.
+            let created = try await depot.request("POST", "/items/articles", json: .object([("title", "From Depot")]), token: adminToken)
+            #expect(created.status == 200, "\(created.text)")
+            let versions = try await db.query("SELECT version FROM directus_migrations ORDER BY version").compactMap { $0["version"].string }
+            #expect(versions == SchemaReference.shared.migrations.map(\.version))
+            await depot.stop()
+            #expect(try await Self.directusTables(db).differences(from: before).isEmpty)
+        }
     }
 
     /// A later Directus may add and drop system columns: reads take the columns the database has.
     @Test(arguments: Dialect.allCases)
     func aLaterDirectusIsReadFromTheColumnsItHas(dialect: Dialect) async throws {
-        guard let test = try await TestDatabase.make(dialect) else { return }
-        let db = try await test.open()
-        try await DirectusMadeDatabase.create(db)
-        try await Self.seed(db)
-        try await db.execute("INSERT INTO directus_migrations (version, name) VALUES ('20260401A', 'Add Future Columns')")
-        try await db.execute("ALTER TABLE directus_users ADD COLUMN pronouns varchar(32)")
-        try await db.execute("UPDATE directus_users SET pronouns = 'they/them' WHERE email = 'editor@example.com'")
-        try await db.execute("ALTER TABLE directus_activity DROP COLUMN origin")
+        try await Self.withDirectusDatabase(dialect) { test, db in
+            try await db.execute("INSERT INTO directus_migrations (version, name) VALUES ('20260401A', 'Add Future Columns')")
+            try await db.execute("ALTER TABLE directus_users ADD COLUMN pronouns varchar(32)")
+            try await db.execute("UPDATE directus_users SET pronouns = 'they/them' WHERE email = 'editor@example.com'")
+            try await db.execute("ALTER TABLE directus_activity DROP COLUMN origin")
 
-        let depot = try await DepotProcess.start(test.environment)
-        let token = try await depot.adminToken(password: "password")
-        let users = try await depot.request("GET", "/users?sort=email", token: token)
-        #expect(users.status == 200, "\(users.text)")
-        #expect(users.json["data"]?.arrayItems?.last?["pronouns"] == "they/them")
-        let activity = try await depot.request("GET", "/activity", token: token)
-        #expect(activity.status == 200, "\(activity.text)")
-        #expect(activity.json["data"]?.arrayItems?.first?.objectKeys?.contains("origin") == false)
-        // Writing activity works without the dropped column too.
-        #expect(try await depot.request("POST", "/items/articles", json: .object([("title", "Later")]), token: token).status == 200)
-        #expect(try await db.query("SELECT COUNT(*) AS n FROM directus_activity WHERE collection = 'articles'").first?["n"].int == 2)
-        await depot.stop()
-        await db.close()
-        await test.drop()
+            let depot = try await DepotProcess.start(test.environment)
+            let token = try await depot.adminToken(password: "password")
+            let users = try await depot.request("GET", "/users?sort=email", token: token)
+            #expect(users.status == 200, "\(users.text)")
+            #expect(users.json["data"]?.arrayItems?.last?["pronouns"] == "they/them")
+            let activity = try await depot.request("GET", "/activity", token: token)
+            #expect(activity.status == 200, "\(activity.text)")
+            #expect(activity.json["data"]?.arrayItems?.first?.objectKeys?.contains("origin") == false)
+            // Writing activity works without the dropped column too.
+            #expect(try await depot.request("POST", "/items/articles", json: .object([("title", "Later")]), token: token).status == 200)
+            #expect(try await db.query("SELECT COUNT(*) AS n FROM directus_activity WHERE collection = 'articles'").first?["n"].int == 2)
+            await depot.stop()
+        }
     }
 
     @Test(arguments: Dialect.allCases)
     func depotRefusesADirectusDatabaseBelow11_17(dialect: Dialect) async throws {
-        guard let test = try await TestDatabase.make(dialect) else { return }
-        let db = try await test.open()
-        try await DirectusMadeDatabase.create(db)
-        try await Self.seed(db)
-        try await db.execute("DELETE FROM directus_migrations WHERE version = '20260211A'")
-        let before = try await CatalogSnapshot.read(db)
+        try await Self.withDirectusDatabase(dialect) { test, db in
+            try await db.execute("DELETE FROM directus_migrations WHERE version = '20260211A'")
+            let before = try await CatalogSnapshot.read(db)
 
-        let depot = try DepotProcess(environment: test.environment)
-        try depot.process.run()
-        await DepotProcess.waitForExit(depot.process)
-        #expect(!depot.process.isRunning)
-        #expect(depot.process.terminationStatus != 0)
-        let line = depot.stderr.split(separator: "\n").first { $0.contains("older Directus") }
-        #expect(line?.contains("last migration 20260204A") == true, "\(depot.stderr)")
-        #expect(line?.contains("upgrade it with Directus 11.17.4 first") == true)
-        // Nothing was created or changed, Depot's own tables included.
-        #expect(try await CatalogSnapshot.read(db).differences(from: before).isEmpty)
-        await db.close()
-        await test.drop()
+            let depot = try DepotProcess(environment: test.environment)
+            try depot.process.run()
+            await DepotProcess.waitForExit(depot.process)
+            #expect(!depot.process.isRunning)
+            #expect(depot.process.terminationStatus != 0)
+            let line = depot.stderr.split(separator: "\n").first { $0.contains("older Directus") }
+            #expect(line?.contains("last migration 20260204A") == true, "\(depot.stderr)")
+            #expect(line?.contains("upgrade it with Directus 11.17.4 first") == true)
+            // Nothing was created or changed, Depot's own tables included.
+            #expect(try await CatalogSnapshot.read(db).differences(from: before).isEmpty)
+        }
     }
 }
