@@ -1,6 +1,9 @@
 #include "depot_vips.h"
 #include <vips/vips.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 int depot_vips_init(const char *argv0) {
     return VIPS_INIT(argv0 ? argv0 : "depot") == 0 ? 0 : -1;
@@ -340,6 +343,12 @@ void depot_vips_set_deadline(DepotVipsImage *image, int64_t deadline_us) {
 
 int64_t depot_vips_monotonic_us(void) {
     return g_get_monotonic_time();
+}
+
+void depot_release_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 /* ---- encoding --------------------------------------------------------------------------------------- */

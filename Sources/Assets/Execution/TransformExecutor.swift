@@ -9,6 +9,8 @@ final class TransformExecutor: Sendable {
     /// Transforms that may run or wait at once.
     let capacity: Int
     private let admitted = Mutex(0)
+    /// When free memory was last handed back (VipsClock time).
+    private let lastRelease = Mutex<Int64>(0)
 
     init(maxConcurrent: Int, maxQueue: Int) {
         pool = NIOThreadPool(numberOfThreads: max(1, maxConcurrent))
@@ -42,6 +44,7 @@ final class TransformExecutor: Sendable {
                 defer {
                     timer.cancel()
                     self.admitted.withLock { $0 -= 1 }
+                    self.releaseFreeMemory()
                 }
                 guard case .active = state else { return answer(.failure(AssetsError.queueFull)) }
                 guard VipsClock.now < deadline else { return answer(.failure(AssetsError.timedOut)) }
@@ -49,6 +52,23 @@ final class TransformExecutor: Sendable {
             }
         }
     }
+
+    /// A transform frees tens of megabytes of decode and resize buffers, spread over the allocator's arenas between
+    /// what other threads still hold; glibc keeps such pages, and a soak's RSS stepped up after bursts of transforms
+    /// and stayed there (bench/soak.sh). Handing them back at most every `releaseInterval`, on this pool's thread,
+    /// bounds that at the cost of one brief walk of the heap.
+    private func releaseFreeMemory() {
+        let now = VipsClock.now
+        let due = lastRelease.withLock { last in
+            guard now - last >= Self.releaseInterval else { return false }
+            last = now
+            return true
+        }
+        if due { depot_release_free_memory() }
+    }
+
+    /// Microseconds between two hand-backs of free memory.
+    static let releaseInterval: Int64 = 2_000_000
 
     /// True for the first caller only: a job's result and its deadline race to answer.
     private final class FirstAnswer: Sendable {

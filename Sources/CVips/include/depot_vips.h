@@ -80,6 +80,8 @@ int depot_vips_copy_memory(DepotVipsImage *in, DepotVipsImage **out);
 /// clock passes `deadline_us` (g_get_monotonic_time units).
 void depot_vips_set_deadline(DepotVipsImage *image, int64_t deadline_us);
 int64_t depot_vips_monotonic_us(void);
+/// Hands the allocator's free pages back to the system (glibc's malloc_trim); a no-op elsewhere. Blocking, brief.
+void depot_release_free_memory(void);
 
 /// Output formats of depot_vips_save.
 enum { DEPOT_VIPS_JPEG = 0, DEPOT_VIPS_PNG = 1, DEPOT_VIPS_WEBP = 2, DEPOT_VIPS_AVIF = 3, DEPOT_VIPS_TIFF = 4 };
