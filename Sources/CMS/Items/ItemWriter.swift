@@ -103,12 +103,16 @@ struct ItemWriter {
             values.append((key, bound))
         }
         let now = ISO8601.string(from: Date())
-        for field in collection.columns where !keys.contains(field.name) {
-            if creating, field.has("uuid") { values.append((field.name, .text(UUID().uuidString.lowercased()))) }
-            if creating, field.has("user-created") { values.append((field.name, .optional(accountability.user))) }
-            if creating, field.has("date-created") { values.append((field.name, try FieldValues.database(.string(now), field))) }
-            if !creating, field.has("user-updated") { values.append((field.name, .optional(accountability.user))) }
-            if !creating, field.has("date-updated") { values.append((field.name, try FieldValues.database(.string(now), field))) }
+        for field in collection.columns {
+            if creating, field.has("uuid"), !keys.contains(field.name) { values.append((field.name, .text(UUID().uuidString.lowercased()))) }
+            // Who and when are the server's to say, as in Directus: a value the payload gives is replaced.
+            var stamp: DatabaseValue?
+            if field.has(creating ? "user-created" : "user-updated") { stamp = .optional(accountability.user) }
+            else if field.has(creating ? "date-created" : "date-updated") { stamp = try FieldValues.database(.string(now), field) }
+            if let stamp {
+                values.removeAll { $0.0 == field.name }
+                values.append((field.name, stamp))
+            }
         }
         return values
     }
