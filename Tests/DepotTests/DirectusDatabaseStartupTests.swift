@@ -173,7 +173,7 @@ import Testing
             let before = try await CatalogSnapshot.read(db)
 
             let depot = try DepotProcess(environment: test.environment)
-            try depot.process.run()
+            try depot.run()
             await DepotProcess.waitForExit(depot.process)
             #expect(!depot.process.isRunning)
             #expect(depot.process.terminationStatus != 0)

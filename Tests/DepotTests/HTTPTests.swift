@@ -240,7 +240,7 @@ import Testing
 
     @Test func invalidConfigurationExitsWithOneLine() async throws {
         let depot = try DepotProcess(environment: ["PORT": "not-a-port"])
-        try depot.process.run()
+        try depot.run()
         await DepotProcess.waitForExit(depot.process)
         #expect(depot.process.terminationStatus == 1)
         let lines = depot.stderr.split(separator: "\n")
@@ -250,7 +250,7 @@ import Testing
 
     @Test func unreachableDatabaseExitsWithOneLine() async throws {
         let depot = try DepotProcess(environment: ["DB_CLIENT": "pg", "DB_HOST": "127.0.0.1", "DB_PORT": "1", "DB_DATABASE": "x"])
-        try depot.process.run()
+        try depot.run()
         await DepotProcess.waitForExit(depot.process)
         #expect(depot.process.terminationStatus == 1)
         #expect(depot.stderr.contains("startup error: database unavailable"))

@@ -1,4 +1,5 @@
 import CMS
+import Synchronization
 import Testing
 import Foundation
 #if canImport(FoundationNetworking)
@@ -48,12 +49,32 @@ final class DepotProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
+    /// Servers still running when the test process exits (a test's deferred stop had not run yet) are killed then.
+    private static let running: Mutex<Set<Int32>> = {
+        atexit {
+            for pid in DepotProcess.running.withLock({ $0 }) { kill(pid, SIGKILL) }
+        }
+        return Mutex([])
+    }()
+
+    private func track() {
+        let pid = process.processIdentifier
+        Self.running.withLock { _ = $0.insert(pid) }
+        process.terminationHandler = { _ in Self.running.withLock { _ = $0.remove(pid) } }
+    }
+
     /// Starts the process and waits until it listens (its log names the port).
     static func start(_ environment: [String: String], directory: String? = nil) async throws -> DepotProcess {
         let depot = try DepotProcess(environment: environment, directory: directory)
-        try depot.process.run()
+        try depot.run()
         try await depot.waitUntilListening()
         return depot
+    }
+
+    /// Starts the process (tracked, so that it dies with the test process at the latest).
+    func run() throws {
+        try process.run()
+        track()
     }
 
     private func waitUntilListening() async throws {
