@@ -73,6 +73,8 @@ import Testing
         (["CACHE_AUTO_PURGE_MODE": "everything"], "CACHE_AUTO_PURGE_MODE"),
         (["STORAGE_LOCATIONS": "s3", "STORAGE_S3_DRIVER": "ftp"], "STORAGE_S3_DRIVER"),
         (["CORS_ENABLED": "maybe"], "CORS_ENABLED"),
+        (["ASSETS_AVIF_EFFORT": "10"], "ASSETS_AVIF_EFFORT"),
+        (["ASSETS_WEBP_EFFORT": "7"], "ASSETS_WEBP_EFFORT"),
     ])
     func invalidValuesNameTheirVariable(values: [String: String], variable: String) {
         #expect {

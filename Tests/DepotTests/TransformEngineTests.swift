@@ -64,6 +64,24 @@ import Testing
         try! vips.testCard(width: width, height: height, bands: bands, orientation: orientation, format: format)
     }
 
+    /// `ASSETS_AVIF_EFFORT` / `ASSETS_WEBP_EFFORT` reach the encoders: the same request at two efforts gives two
+    /// different encodings of the same picture.
+    @Test func encoderEffortsAreTheConfiguredOnes() async throws {
+        var outputs: [String: [UInt8]] = [:]
+        for effort in [0, 6] {
+            try await Self.with(.local, configure: { $0.avifEffort = effort; $0.webpEffort = effort }) { engine in
+                let photo = try await engine.source(Self.card(640, 480), type: "image/jpeg")
+                for format in ["avif", "webp"] {
+                    let bytes = try await engine.bytes(try await engine.derivative(photo, ["width": "320", "format": format]))
+                    #expect(try Self.vips.describe(bytes).width == 320)
+                    outputs["\(format) \(effort)"] = bytes
+                }
+            }
+        }
+        #expect(outputs["avif 0"] != nil && outputs["avif 0"] != outputs["avif 6"])
+        #expect(outputs["webp 0"] != nil && outputs["webp 0"] != outputs["webp 6"])
+    }
+
     @Test(arguments: StorageKind.allCases)
     func fitModesGiveSharpGeometry(kind: StorageKind) async throws {
         try await Self.with(kind) { engine in

@@ -79,7 +79,8 @@ struct ImagePipeline {
         let turned = header.orientation > 1 || turns % 4 != 0
         image = try OperationsStep.postResize(image, options.operations, randomAccess: random || turned, deadline: deadline)
         let format = transform.output.format(hasAlpha: image.hasAlpha)
-        return try EncodeStep.run(image, format: format, quality: options.quality ?? format.defaultQuality, deadline: deadline)
+        return try EncodeStep.run(image, format: format, quality: options.quality ?? format.defaultQuality,
+                                  effort: format == .avif ? limits.avifEffort : limits.webpEffort, deadline: deadline)
     }
 
     /// The memory a transform will need, from the header and the planned output alone.

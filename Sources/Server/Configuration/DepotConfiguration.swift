@@ -139,6 +139,8 @@ public struct DepotConfiguration: Sendable {
         assets.maxOperations = try env.int("ASSETS_TRANSFORM_MAX_OPERATIONS", default: assets.maxOperations, range: 0...1000)
         assets.maxConcurrent = try env.int("ASSETS_TRANSFORM_MAX_CONCURRENT", default: assets.maxConcurrent, range: 1...1024)
         assets.maxQueue = try env.int("ASSETS_TRANSFORM_MAX_QUEUE", default: assets.maxQueue, range: 0...100_000)
+        assets.avifEffort = try env.int("ASSETS_AVIF_EFFORT", default: assets.avifEffort, range: 0...9)
+        assets.webpEffort = try env.int("ASSETS_WEBP_EFFORT", default: assets.webpEffort, range: 0...6)
         // Directus clamps the timeout to 1 s … 1 h.
         assets.timeout = min(3600, max(1, try env.duration("ASSETS_TRANSFORM_TIMEOUT", default: assets.timeout)))
         return assets
