@@ -17,10 +17,9 @@ public struct AssetsConfiguration: Sendable, Equatable {
     public var maxQueue = 64
     /// Sources at most this large are read into memory from remote storage; larger ones go through a temporary file.
     public var maxBufferedSource = 32 * 1024 * 1024
-    /// `ASSETS_AVIF_EFFORT` (Depot's own, 0…9): the AVIF encoder's effort. 3 by default, not libvips's 4: a 20 MP
-    /// photo to 1024 px (Q50) took 3.6× a JPEG's time at effort 4 and 1.9× at effort 3 with `vipsthumbnail` (the
-    /// decode floor), 2.0× and 1.4× through Depot (bench/formats.sh), for a file 6–8 % larger — so a cold
-    /// `format=auto` costs well under three JPEGs, not four.
+    /// `ASSETS_AVIF_EFFORT` (Depot's own, 0…9): the AVIF encoder's effort. 3 by default, not libvips's 4: a cold
+    /// 20 MP photo to 1024 px (Q50, bench/formats.sh) took 4.9× a JPEG request's time at effort 4 and 2.6× at
+    /// effort 3 (247 vs 95 ms), for a file 6 % larger — a cold `format=auto` stays within three JPEGs.
     public var avifEffort = 3
     /// `ASSETS_WEBP_EFFORT` (Depot's own, 0…6): the WebP encoder's effort (libvips's default 4, about 1.4× JPEG).
     public var webpEffort = 4

@@ -45,10 +45,14 @@ static int starts_with(const char *s, const char *prefix) {
     return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Loader options differ per format (pngload refuses `shrink`), so the loader is found first. */
-static VipsImage *open_with(const char *loader, const char *path, const void *data, size_t length,
+/* Loader options differ per format (pngload refuses `shrink`), so the loader is found first.
+ * vips_foreign_find_load answers the operation's type name ("VipsForeignLoadJpegFile"), not its nickname
+ * ("jpegload"): the nickname is looked up, else no shrink-on-load would ever apply. */
+static VipsImage *open_with(const char *type_name, const char *path, const void *data, size_t length,
                             int jpeg_shrink, double scale, int sequential, int fail_on) {
     VipsAccess access = sequential ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM;
+    GType type = g_type_from_name(type_name);
+    const char *loader = type ? vips_nickname_find(type) : NULL;
     if (starts_with(loader, "jpegload") && jpeg_shrink > 1) {
         return path ? vips_image_new_from_file(path, "access", access, "fail_on", fail_on, "shrink", jpeg_shrink, NULL)
                     : vips_image_new_from_buffer(data, length, "", "access", access, "fail_on", fail_on, "shrink", jpeg_shrink, NULL);

@@ -64,6 +64,23 @@ import Testing
         try! vips.testCard(width: width, height: height, bands: bands, orientation: orientation, format: format)
     }
 
+    /// Shrink-on-load: a JPEG and a WebP, from a file and from memory, open at the decoder's reduced size (JPEG
+    /// 1/8, WebP scale), so a large photo is never decoded whole for a thumbnail.
+    @Test(arguments: [ImageFormat.jpeg, .webp])
+    func sourcesOpenAtTheDecodersReducedSize(format: ImageFormat) throws {
+        let bytes = Self.card(2400, 1600, format: format)
+        let path = NSTemporaryDirectory() + "shrink-\(UUID().uuidString).\(format.fileExtension)"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let header = try LoadStep.header(nil, path: path, maxInputPixels: .max)
+        #expect(header.width == 2400)
+        #expect(try LoadStep.open(nil, path: path, header: header, resize: (300, 200), sequential: true).width == 300)
+        try bytes.withUnsafeBytes { raw in
+            let header = try LoadStep.header(raw, path: nil, maxInputPixels: .max)
+            #expect(try LoadStep.open(raw, path: nil, header: header, resize: (300, 200), sequential: true).width == 300)
+        }
+    }
+
     /// `ASSETS_AVIF_EFFORT` / `ASSETS_WEBP_EFFORT` reach the encoders: the same request at two efforts gives two
     /// different encodings of the same picture.
     @Test func encoderEffortsAreTheConfiguredOnes() async throws {
