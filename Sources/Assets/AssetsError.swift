@@ -34,3 +34,8 @@ public struct AssetsError: Error, Sendable, Equatable, CustomStringConvertible {
     static let timedOut = AssetsError(code: "SERVICE_UNAVAILABLE", status: 503,
                                       message: "The image transformation took too long.", retryAfter: 5)
 }
+
+extension AssetsError {
+    /// No such file, or the caller may not read it: Directus answers both alike.
+    public static let forbidden = AssetsError(code: "FORBIDDEN", status: 403, message: "You don't have permission to access this.")
+}

@@ -158,8 +158,7 @@ public final class AuthenticationService: Sendable {
             return try await current(id, ip: ip, userAgent: userAgent)
         }
         guard !token.isEmpty else { throw CMSError.invalidCredentials }
-        let rows = try await database.query("SELECT id FROM directus_users WHERE token = ? AND status = 'active'", [.text(token)])
-        guard let id = rows.first?["id"].string else { throw CMSError.invalidCredentials }
+        guard let id = try await permissions.staticTokenUser(token) else { throw CMSError.invalidCredentials }
         return try await current(id, ip: ip, userAgent: userAgent)
     }
 

@@ -5,7 +5,7 @@ import NIOPosix
 
 /// Files in a folder. Every key resolves inside the root; writes go to a temporary file beside the target,
 /// are fsynced and renamed into place, so a reader or a crash never leaves a partial file under the final name.
-public final class LocalDriver: StorageDriver {
+public final class LocalDriver: StorageDriver, LocalFileAccess {
     public let root: String
     private let threads: NIOThreadPool
     static let chunkSize = 256 * 1024
@@ -44,7 +44,7 @@ public final class LocalDriver: StorageDriver {
         let temporary = directory + "/" + Self.temporaryPrefix + WriterIdentity.current.tag + "-" + UUID().uuidString.lowercased()
         let fd: Int32 = try await threads.runIfActive {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard fd >= 0 else { throw StorageError.unavailable("cannot create file (errno \(errno))") }
             return fd
         }
@@ -85,7 +85,7 @@ public final class LocalDriver: StorageDriver {
     public func read(_ key: String, range: ClosedRange<Int64>?) async throws -> ByteStream? {
         let path = try path(for: key)
         let fd: Int32? = try await threads.runIfActive {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
             if fd < 0 {
                 if errno == ENOENT || errno == ENOTDIR || errno == EISDIR { return nil }
                 throw StorageError.unavailable("cannot open file (errno \(errno))")
@@ -93,10 +93,34 @@ public final class LocalDriver: StorageDriver {
             return fd
         }
         guard let fd else { return nil }
+        return stream(fd, range: range)
+    }
+
+    public func read(_ file: OpenedFile, range: ClosedRange<Int64>?) throws -> ByteStream {
+        guard let fd = file.take() else { throw StorageError.unavailable("the file was handed over already") }
+        return stream(fd, range: range)
+    }
+
+    private func stream(_ fd: Int32, range: ClosedRange<Int64>?) -> ByteStream {
         let reader = FileReader(fd: fd, offset: range?.lowerBound ?? 0, end: range.map { $0.upperBound + 1 })
         let threads = self.threads
         // Pull-based: a chunk is read only when the consumer asks for it, so memory stays at one chunk.
         return ByteStream(unfolding: { try await threads.runIfActive { try reader.next() } })
+    }
+
+    public func open(_ key: String) throws -> OpenedFile? {
+        let path = try path(for: key)
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT || errno == ENOTDIR || errno == EISDIR { return nil }
+            throw StorageError.unavailable("cannot open file (errno \(errno))")
+        }
+        var info = Glibc.stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            return nil
+        }
+        return OpenedFile(descriptor: fd, object: Self.object(info, key: key), location: self)
     }
 
     public func stat(_ key: String) async throws -> StoredObject? {
@@ -237,6 +261,10 @@ public final class LocalDriver: StorageDriver {
             throw StorageError.unavailable("stat failed (errno \(errno))")
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return object(info, key: key)
+    }
+
+    private static func object(_ info: Glibc.stat, key: String) -> StoredObject {
         let seconds = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
         // Size, modification time (ns) and inode change whenever a write renames a new file into place.
         let etag = "\"\(String(info.st_size, radix: 16))-\(String(info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec, radix: 16))-\(String(info.st_ino, radix: 16))\""

@@ -103,6 +103,16 @@ public final class AssetTransformer: Sendable {
         try await index.remove(file: fileID)
     }
 
+    /// Forgets what this process keeps about a file's derivatives (another instance removed them).
+    public func evict(fileID: String) {
+        index.evict(file: fileID)
+    }
+
+    /// Forgets every kept derivative record (the bus reconnected: removals may have been missed).
+    public func evictAll() {
+        index.memory.removeAll()
+    }
+
     public func shutdown() async { await executor.shutdown() }
 
     private func make(_ source: TransformSource, _ resolved: ResolvedTransform, hash: String) async throws -> Derivative {

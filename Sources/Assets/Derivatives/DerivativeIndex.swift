@@ -16,13 +16,25 @@ public struct DerivativeRecord: Sendable, Equatable {
 }
 
 /// `depot_derivatives`: which derivatives exist, so that serving one is a single indexed read and removing a
-/// file's derivatives lists nothing in storage.
+/// file's derivatives lists nothing in storage. The records found are kept in memory: a stored derivative is
+/// served with no database read. Every removal drops them here; `evict` drops them on the other instances.
 struct DerivativeIndex: Sendable {
     let database: any Database
+    let memory = RowCache<String, DerivativeRecord>(maxBytes: 4 << 20)
 
     func find(file: String, hash: String) async throws -> DerivativeRecord? {
-        try await database.query("SELECT * FROM depot_derivatives WHERE file = ? AND hash = ?", [.text(file), .text(hash)])
+        let key = file + "/" + hash
+        if let record = memory[key] { return record }
+        let generation = memory.generation
+        let record = try await database.query("SELECT * FROM depot_derivatives WHERE file = ? AND hash = ?", [.text(file), .text(hash)])
             .first.flatMap(Self.record)
+        if let record { memory.store(key, record, cost: 256 + record.key.utf8.count + record.etag.utf8.count, readAt: generation) }
+        return record
+    }
+
+    /// Forgets what is kept about a file's derivatives.
+    func evict(file: String) {
+        memory.removeAll { _, record in record.file == file }
     }
 
     func all(file: String) async throws -> [DerivativeRecord] {
@@ -41,6 +53,7 @@ struct DerivativeIndex: Sendable {
     }
 
     func remove(file: String, hash: String? = nil) async throws {
+        defer { memory.removeAll { _, record in record.file == file && (hash == nil || record.hash == hash) } }
         if let hash {
             try await database.execute("DELETE FROM depot_derivatives WHERE file = ? AND hash = ?", [.text(file), .text(hash)])
         } else {

@@ -20,7 +20,7 @@ public struct ImageHeaderReader: Sendable {
     public func read(_ key: String, from driver: any StorageDriver, size: Int64, prefix: [UInt8],
                      keep: @escaping MetadataSelection) async -> ImageFacts? {
         let vips = self.vips
-        if !(driver is LocalDriver), !prefix.isEmpty {
+        if driver.localFiles == nil, !prefix.isEmpty {
             let facts = try? await NIOThreadPool.singleton.runIfActive { vips.inspect(bytes: prefix, keep: keep) }
             if facts != nil || Int64(prefix.count) >= size { return facts }
         }

@@ -6,7 +6,7 @@ extension ImageInput {
     /// A stored object as libvips can open it: a local file in place; a remote one read into memory, or into a
     /// temporary file (returned second, for removal) when larger than `maxBuffered` bytes.
     static func fetch(_ key: String, from driver: any StorageDriver, maxBuffered: Int) async throws -> (ImageInput, temporary: String?) {
-        if let local = driver as? LocalDriver { return (.file(try local.path(for: key)), nil) }
+        if let local = driver.localFiles { return (.file(try local.path(for: key)), nil) }
         guard let object = try await driver.stat(key), let stream = try await driver.read(key, range: nil) else {
             throw AssetsError.unreadable("the original is missing from storage")
         }

@@ -26,6 +26,7 @@ public final class PermissionsResolver: Sendable {
         var generation = 0
         var policies: [String: [Policy]] = [:]
         var accounts: [String: (account: Account?, until: ContinuousClock.Instant)] = [:]
+        var staticTokens: [String: (user: String?, until: ContinuousClock.Instant)] = [:]
         var fingerprints: [String: String?] = [:]
     }
 
@@ -52,6 +53,22 @@ public final class PermissionsResolver: Sendable {
         let account = row.map { Account(status: $0["status"].string ?? "", role: $0["role"].string) }
         cache.withLock { if $0.generation == generation { $0.accounts[user] = (account, now + Self.accountTTL) } }
         return account
+    }
+
+    /// The active user whose static token is `token`; nil when none. Kept like `account` (dropped on any access
+    /// change, read again after `accountTTL`), so a request with a static token reads no row.
+    public func staticTokenUser(_ token: String) async throws -> String? {
+        let now = ContinuousClock.now
+        let (generation, cached) = cache.withLock { ($0.generation, $0.staticTokens[token]) }
+        if let cached, cached.until > now { return cached.user }
+        let rows = try await database.query("SELECT id FROM directus_users WHERE token = ? AND status = 'active'", [.text(token)])
+        let user = rows.first?["id"].string
+        cache.withLock { entries in
+            guard entries.generation == generation else { return }
+            if entries.staticTokens.count >= 10_000 { entries.staticTokens.removeAll() }
+            entries.staticTokens[token] = (user, now + Self.accountTTL)
+        }
+        return user
     }
 
     /// The caller's rules for `actions` with their dynamic values (`$CURRENT_USER`, `$NOW`, …) resolved.

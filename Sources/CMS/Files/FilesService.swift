@@ -2,25 +2,14 @@ import Database
 import Foundation
 import Storage
 
-/// Where an asset's original lives, for serving it.
-public struct AssetSource: Sendable {
-    public let id: String
-    public let storage: String
-    public let driver: any StorageDriver
-    public let key: String
-    public let type: String?
-    public let filenameDownload: String
-    public let focalPoint: (x: Double, y: Double)?
-}
-
 /// Called after a file's bytes were replaced or deleted, to drop what was made from them (image derivatives).
 public typealias FileContentRemoved = @Sendable (_ fileID: String) async throws -> Void
 
 /// `directus_files`: uploads streamed to a storage location, imports, metadata, deletion of the bytes with the row.
 public final class FilesService: Sendable {
     public let store: CollectionStore
-    private let database: any Database
-    private let storage: StorageLocations
+    let database: any Database
+    let storage: StorageLocations
     private let inspector: any ImageInspector
     private let contentRemoved: FileContentRemoved
     /// Uploads between their first byte and their row (`depot_pending_uploads`).
@@ -28,6 +17,9 @@ public final class FilesService: Sendable {
     let configuration: FilesConfiguration
     /// The caller's rules on `directus_files`.
     let guardian: CollectionGuard
+    let permissions: PermissionsResolver?
+    /// `/assets`'s answers to "which file, and may this caller read it", kept between requests.
+    public let assetLookups = AssetLookups()
 
     /// Fields a caller may set on upload; the rest are Depot's to fill. (A PATCH sets what `FileEdit` allows.)
     static let writable: Set<String> = [
@@ -45,6 +37,7 @@ public final class FilesService: Sendable {
         self.configuration = configuration
         self.store = system.store("directus_files", database: database)
         self.guardian = CollectionGuard(permissions: permissions, store: store)
+        self.permissions = permissions
         self.pending = PendingUploads(database: database, writer: .current)
     }
 
@@ -201,18 +194,6 @@ public final class FilesService: Sendable {
             if let key = row["filename_disk"].string { try await storage.driver(location).delete(key) }
             try await contentRemoved(id)
         }
-    }
-
-    /// The stored original of a file, or nil when there is no such file; FORBIDDEN when the caller may not
-    /// read that `directus_files` row (originals and transforms alike).
-    public func asset(_ id: String, accountability: Accountability) async throws -> AssetSource? {
-        guard UUID(uuidString: id) != nil,
-              let row = try await database.query("SELECT storage, filename_disk, filename_download, type, focal_point_x, focal_point_y FROM directus_files WHERE id = ?", [.text(id.lowercased())]).first,
-              let location = row["storage"].string, let key = row["filename_disk"].string else { return nil }
-        try await guardian.checkReach(accountability, "read", keys: [id.lowercased()])
-        let focal = row["focal_point_x"].double.flatMap { x in row["focal_point_y"].double.map { (x: x, y: $0) } }
-        return AssetSource(id: id.lowercased(), storage: location, driver: try storage.driver(location), key: key, type: row["type"].string,
-                           filenameDownload: row["filename_download"].string ?? key, focalPoint: focal)
     }
 
     /// Sniffs the type from the first bytes (refusing types outside the allow list before anything is stored),

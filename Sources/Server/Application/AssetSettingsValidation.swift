@@ -1,14 +1,8 @@
 import Assets
 import CMS
 
-/// Reads the transform settings for a request, and refuses bad ones at `PATCH /settings` rather than at the
-/// first image request.
+/// Refuses bad transform settings at `PATCH /settings` rather than at the first image request.
 enum AssetSettingsValidation {
-    static func settings(_ stored: AssetTransformSettings, _ configuration: AssetsConfiguration) throws -> AssetSettings {
-        let policy = stored.transform.flatMap(TransformPolicy.init(rawValue:)) ?? .all
-        return AssetSettings(policy: policy, presets: try AssetPreset.parse(json: stored.presetsJSON, maxDimension: configuration.maxDimension))
-    }
-
     static func validators(_ configuration: AssetsConfiguration) -> [String: SettingsService.Validator] {
         [
             "storage_asset_transform": { value in

@@ -36,8 +36,7 @@ public enum DepotServer {
         UsersController(users: services.users, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         FilesController(files: services.files, items: services.items, http: services.storage.http, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         FoldersController(folders: services.folders, items: services.items, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
-        AssetsController(files: services.files, settings: services.settings, transformer: services.transformer,
-                         storage: services.storage, cacheTTL: configuration.assetsCacheTTL).register(on: router)
+        AssetsController(assets: services.assets, files: services.files, cacheTTL: configuration.assetsCacheTTL).register(on: router)
         ItemsController(items: services.items, maxPayloadSize: configuration.maxPayloadSize).register(on: router)
         PermissionsController(permissions: services.permissions, schemas: services.items.schemas).register(on: router)
         // System collections with the items routes at their own paths (the access model, users, flows and operations,
@@ -70,7 +69,7 @@ public enum DepotServer {
         let limits = configuration.connections, counter = ConnectionCounter()
         let app = Application(
             router: router(services, logger: logger),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeoutHandler(limits: limits, counter: counter)])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionTimeoutHandler(limits: limits, counter: counter), SendfileInstaller()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 logger.info("depot \(depotVersion) listening on \(channel.localAddress?.description ?? "?")", metadata: [

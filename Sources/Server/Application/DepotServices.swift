@@ -20,6 +20,8 @@ public final class DepotServices: Sendable {
     public let redis: RedisClient?
     public let vips: VipsRuntime
     public let transformer: AssetTransformer
+    /// `/assets`: from a request to the bytes of an original or a derivative.
+    public let assets: AssetService
     public let items: ItemsService
     /// `/utils/import` and `/utils/export`.
     public let imports: ImportService
@@ -99,9 +101,17 @@ public final class DepotServices: Sendable {
         // Derivatives are no cached answer's data: their index writes bypass the change feed.
         let transformer = AssetTransformer(configuration: configuration.assets, database: self.database, logger: logger)
         self.transformer = transformer
+        self.assets = AssetService(transformer: transformer, storage: storage) {
+            let stored = try await settings.assetTransformSettings()
+            return StoredAssetSettings(transform: stored.transform, presetsJSON: stored.presetsJSON)
+        }
+        let bus = redis.map { ClusterBus(client: $0, channel: configuration.cache.busChannel, logger: logger) }
+        self.bus = bus
         self.files = FilesService(database: database, storage: storage, inspector: VipsImageInspector(reader: ImageHeaderReader(vips: vips, maxBufferedSource: configuration.assets.maxBufferedSource)),
                                   configuration: configuration.files, permissions: permissions, system: system) { id in
             try await transformer.removeDerivatives(fileID: id, driver: storage.driver)
+            // Sent once the records are gone: an instance that reads them again after this finds none.
+            try? await bus?.publish(BusMessage(kind: ClusterSync.derivativesRemoved, names: [id]))
         }
         self.folders = FoldersService(database: database, permissions: permissions, system: system)
         let schemas = SchemaCache(database: database)
@@ -126,8 +136,8 @@ public final class DepotServices: Sendable {
         } else {
             responseCache = nil
         }
-        bus = redis.map { ClusterBus(client: $0, channel: cacheConfiguration.busChannel, logger: logger) }
-        sync = ClusterSync(cache: responseCache, bus: bus, schemas: schemas, permissions: permissions, settings: settings, logger: logger)
+        sync = ClusterSync(cache: responseCache, bus: bus, schemas: schemas, permissions: permissions, settings: settings,
+                           assetLookups: files.assetLookups, transformer: transformer, logger: logger)
         self.vips = vips
         self.curlVersion = curlVersion
         self.bootstrap = bootstrap

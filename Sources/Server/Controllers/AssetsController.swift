@@ -5,13 +5,11 @@ import Hummingbird
 import NIOCore
 import Storage
 
-/// `/assets/:id` and `/assets/:id/:filename`: the original, or a transformed derivative, streamed with the
-/// validators, ranges and cache headers a CDN in front of Depot relies on.
+/// `/assets/:id` and `/assets/:id/:filename`: the original, or a transformed derivative, sent with the
+/// validators, ranges and cache headers a CDN in front of Depot relies on. `AssetService` decides what to send.
 struct AssetsController {
+    let assets: AssetService
     let files: FilesService
-    let settings: SettingsService
-    let transformer: AssetTransformer
-    let storage: StorageLocations
     let cacheTTL: Double
 
     func register(on router: Router<DepotRequestContext>) {
@@ -23,74 +21,40 @@ struct AssetsController {
 
     func serve(_ request: Request, _ context: DepotRequestContext, includeBody: Bool) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let source = try await files.asset(id, accountability: context.accountability) else { throw CMSError.forbidden }
         let query = request.queryParameters
-        let reply = Reply(request: request, includeBody: includeBody, download: query["download"] != nil,
-                          anonymous: context.accountability.user == nil,
-                          filename: context.parameters.get("filename").map { $0.removingPercentEncoding ?? $0 } ?? source.filenameDownload)
-        if let (input, options) = try await transform(source, query: query) {
-            let accept = request.headers[.accept]
-            if let derivative = try await transformer.derivative(input, options: options, accept: accept) {
-                do {
-                    return try await respond(derivative, reply)
-                } catch MissingDerivative.gone {
-                    // Recorded, but removed from storage behind Depot's back: make it again.
-                    try await transformer.forget(derivative.record)
-                    guard let remade = try await transformer.derivative(input, options: options, accept: accept) else { throw CMSError.forbidden }
-                    return try await respond(remade, reply)
-                }
+        let access = CallerAssetAccess(files: files, caller: context.accountability)
+        let filename = context.parameters.get("filename").map { $0.removingPercentEncoding ?? $0 }
+        return try await assets.serve(id, query: query, accept: request.headers[.accept], access: access) { representation in
+            var headers = AssetHeaders.make(type: representation.type, filename: filename ?? representation.file.filenameDownload,
+                                             object: representation.object, download: query["download"] != nil,
+                                             anonymous: context.accountability.user == nil, cacheTTL: cacheTTL)
+            if representation.varyAccept { headers[.vary] = "Accept" }
+            if let derivative = representation.derivative {
+                headers[.serverTiming] = AssetHeaders.timing(derivative.origin, duration: derivative.duration)
             }
-        }
-        guard let object = try await source.driver.stat(source.key) else { throw CMSError.forbidden }
-        let headers = reply.headers(type: source.type ?? object.contentType ?? "application/octet-stream", object: object, cacheTTL: cacheTTL)
-        return try await AssetResponse.make(request, headers: headers, object: object, includeBody: includeBody) { range in
-            try await source.driver.read(source.key, range: range)
+            return try await AssetResponse.make(request, headers: headers, representation: representation, includeBody: includeBody)
         }
     }
+}
 
-    /// What every answer to one request shares.
-    struct Reply {
-        let request: Request
-        let includeBody: Bool
-        let download: Bool
-        let anonymous: Bool
-        let filename: String
+/// The CMS's answer to "may this caller read this file", for `AssetService`.
+struct CallerAssetAccess: AssetAccess {
+    let files: FilesService
+    let caller: Accountability
 
-        func headers(type: String, object: StoredObject, cacheTTL: Double) -> HTTPFields {
-            AssetHeaders.make(type: type, filename: filename, object: object, download: download, anonymous: anonymous, cacheTTL: cacheTTL)
-        }
-    }
-
-    private enum MissingDerivative: Error { case gone }
-
-    private func respond(_ derivative: Derivative, _ reply: Reply) async throws -> Response {
-        var headers = reply.headers(type: derivative.record.type, object: derivative.object, cacheTTL: cacheTTL)
-        if derivative.varyAccept { headers[.vary] = "Accept" }
-        headers[.serverTiming] = AssetHeaders.timing(derivative)
-        let driver = try storage.driver(derivative.record.storage)
-        return try await AssetResponse.make(reply.request, headers: headers, object: derivative.object, includeBody: reply.includeBody) { range in
-            if let bytes = derivative.bytes { return .bytes(bytes, range: range) }
-            guard let stream = try await driver.read(derivative.record.key, range: range) else { throw MissingDerivative.gone }
-            return stream
-        }
-    }
-
-    /// The transform the query asks for, checked against the settings and limits; nil when it asks for none.
-    private func transform(_ source: AssetSource, query: [String: String]) async throws -> (TransformSource, TransformOptions)? {
-        guard !TransformRequest.parameterNames.isDisjoint(with: query.keys) else { return nil }
-        let assetSettings = try AssetSettingsValidation.settings(try await settings.assetTransformSettings(), transformer.configuration)
-        guard let options = try TransformRequest.parse(query, settings: assetSettings, limits: transformer.configuration) else { return nil }
-        let input = TransformSource(fileID: source.id, storage: source.storage, driver: source.driver, key: source.key,
-                                    mediaType: source.type, focalPoint: source.focalPoint.map { FocalPoint(x: $0.x, y: $0.y) })
-        return (input, options)
+    func file(_ id: String) async throws -> AssetFile? {
+        guard let source = try await files.asset(id, accountability: caller) else { return nil }
+        return AssetFile(id: source.id, storage: source.storage, driver: source.driver, key: source.key, type: source.type,
+                         filenameDownload: source.filenameDownload,
+                         focalPoint: source.focalPoint.map { FocalPoint(x: $0.x, y: $0.y) })
     }
 }
 
 /// Conditional requests, ranges and HEAD, the same for originals and derivatives.
 enum AssetResponse {
-    static func make(_ request: Request, headers: HTTPFields, object: StoredObject, includeBody: Bool,
-                     body: @escaping @Sendable (ClosedRange<Int64>?) async throws -> ByteStream?) async throws -> Response {
+    static func make(_ request: Request, headers: HTTPFields, representation: AssetRepresentation, includeBody: Bool) async throws -> Response {
         var headers = headers
+        let object = representation.object
         if AssetHeaders.notModified(request.headers, object: object) {
             return Response(status: .notModified, headers: headers)
         }
@@ -114,7 +78,21 @@ enum AssetResponse {
         let length = bytes.map { $0.count } ?? Int(object.size)
         headers[.contentLength] = String(length)
         guard includeBody, length > 0 else { return Response(status: status, headers: headers) }
-        guard let stream = try await body(bytes) else { throw CMSError.forbidden }
+        let stream: ByteStream
+        switch representation.content {
+        case .file(let file):
+            // A type the compression middleware may gzip needs its bytes in Depot; the rest leave by sendfile.
+            if !ResponseCompression.compressible(representation.type) {
+                return Sendfile.response(status: status, headers: headers, file: file, range: bytes)
+            }
+            stream = try file.stream(range: bytes)
+        case .bytes(let all):
+            let slice = bytes.map { all[Int($0.lowerBound)...Int($0.upperBound)] } ?? all[...]
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: slice)))
+        case .stream(let read):
+            guard let remote = try await read(bytes) else { throw AssetGone() }
+            stream = remote
+        }
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: length) { writer in
             for try await chunk in stream { try await writer.write(chunk) }
             try await writer.finish(nil)
@@ -163,9 +141,9 @@ enum AssetHeaders {
 
     /// `Server-Timing`: whether the derivative came from storage, from this request's transform, or from one it
     /// waited for (identical concurrent requests share a transform).
-    static func timing(_ derivative: Derivative) -> String {
-        let ms = String(format: "%.1f", derivative.duration * 1000)
-        switch derivative.origin {
+    static func timing(_ origin: Derivative.Origin, duration: Double) -> String {
+        let ms = String(format: "%.1f", duration * 1000)
+        switch origin {
         case .stored: return "derivative;desc=\"stored\""
         case .transformed: return "transform;dur=\(ms)"
         case .shared: return "transform-shared;dur=\(ms)"
