@@ -43,7 +43,13 @@ struct CallerAssetAccess: AssetAccess {
     let caller: Accountability
 
     func file(_ id: String) async throws -> AssetFile? {
-        guard let source = try await files.asset(id, accountability: caller) else { return nil }
+        let found: AssetSource?
+        do {
+            found = try await files.asset(id, accountability: caller)
+        } catch let error as CMSError where error == .forbidden {
+            return nil
+        }
+        guard let source = found else { return nil }
         return AssetFile(id: source.id, storage: source.storage, driver: source.driver, key: source.key, type: source.type,
                          filenameDownload: source.filenameDownload,
                          focalPoint: source.focalPoint.map { FocalPoint(x: $0.x, y: $0.y) })
