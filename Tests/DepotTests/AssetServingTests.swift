@@ -1,5 +1,5 @@
 import Assets
-import CMS
+@testable import CMS
 import Database
 import Foundation
 import Glibc
@@ -145,13 +145,17 @@ import Testing
         ]), token: server.token)
 
         _ = try VipsRuntime.start(AssetsConfiguration())
-        let database = CountingDatabase(try await server.database.open())
+        let counting = CountingDatabase(try await server.database.open())
+        // Tracked as the server's is: reads tag what they read, commits are announced on the feed.
+        let feed = ChangeFeed()
+        let database = TrackedDatabase(counting, feed: feed)
         let storage = try StorageLocations(StorageConfiguration(locations: [.init(name: "local", driver: .local(root: server.uploads))]))
         let permissions = PermissionsResolver(database: database)
         let files = FilesService(database: database, storage: storage, inspector: NoInspector(), configuration: FilesConfiguration(),
                                  permissions: permissions)
         let transformer = AssetTransformer(configuration: AssetsConfiguration(), database: database, logger: Logger(label: "test"))
         let assets = AssetService(transformer: transformer, storage: storage) { StoredAssetSettings(transform: nil, presetsJSON: nil) }
+        feed.subscribe { event in files.assetLookups.invalidate(tables: event.tables, access: event.accessChanged) }
         defer { Task { await transformer.shutdown(); await storage.shutdown(); await database.close() } }
 
         struct Access: AssetAccess {
@@ -165,11 +169,11 @@ import Testing
         }
         /// Statements run to answer, and whether the answer was a derivative from storage.
         func statements(_ query: [String: String], _ caller: Accountability) async throws -> (Int, Bool) {
-            database.reset()
+            counting.reset()
             let stored = try await assets.serve(id, query: query, accept: nil, access: Access(files: files, caller: caller)) {
                 $0.derivative.map { $0.origin == .stored } ?? true
             }
-            return (database.statements, stored)
+            return (counting.statements, stored)
         }
         let me = try await server.depot.request("GET", "/users/me?fields=id,role", token: server.token).json["data"]
         let admin = Accountability(user: me?["id"]?.stringValue, role: me?["role"]?.stringValue, admin: true)
@@ -184,10 +188,9 @@ import Testing
             }
         }
 
-        // A write to directus_files (here: announced as the change feed does) makes the next request read again;
+        // A committed write to directus_files (announced on the change feed) makes the next request read again;
         // the public caller's answer changes with the row.
-        try await database.execute("UPDATE directus_files SET title = 'private' WHERE id = ?", [.text(id)])
-        files.assetLookups.invalidate(tables: ["directus_files"], access: false)
+        try await database.execute("UPDATE directus_files SET title = 'private' WHERE id = ?", [.text(id)], writing: "directus_files")
         await #expect(throws: AssetsError.forbidden) { _ = try await statements([:], anonymous) }
         #expect(try await statements([:], admin).0 > 0)
         // Removing the derivatives forgets their records: the next request makes the derivative again.

@@ -69,19 +69,22 @@ extension FilesService {
             source = try await ReadTracker.$current.withValue(tracker) { try await lookUp(id, accountability) }
         } catch let error as CMSError where error == .forbidden {
             if let key, tracker.cacheable {
-                assetLookups.answers.store(key, .init(source: nil, tables: tracker.tables.union(["directus_files"])), cost: 160, readAt: generation)
+                assetLookups.answers.store(key, .init(source: nil, tables: tracker.tables), cost: 160, readAt: generation)
             }
             throw error
         }
         if let key, tracker.cacheable {
             let cost = 256 + id.utf8.count + (source.map { $0.key.utf8.count + $0.filenameDownload.utf8.count + $0.storage.utf8.count } ?? 0)
-            assetLookups.answers.store(key, .init(source: source, tables: tracker.tables.union(["directus_files"])), cost: cost, readAt: generation)
+            assetLookups.answers.store(key, .init(source: source, tables: tracker.tables), cost: cost, readAt: generation)
         }
         return source
     }
 
     private func lookUp(_ id: String, _ accountability: Accountability) async throws -> AssetSource? {
-        guard let row = try await database.query("SELECT storage, filename_disk, filename_download, type, focal_point_x, focal_point_y FROM directus_files WHERE id = ?", [.text(id)]).first,
+        let rows = try await database.read(tagging: ["directus_files"]) { connection in
+            try connection.query("SELECT storage, filename_disk, filename_download, type, focal_point_x, focal_point_y FROM directus_files WHERE id = ?", [.text(id)])
+        }
+        guard let row = rows.first,
               let location = row["storage"].string, let key = row["filename_disk"].string else { return nil }
         try await guardian.checkReach(accountability, "read", keys: [id])
         let focal = row["focal_point_x"].double.flatMap { x in row["focal_point_y"].double.map { (x: x, y: $0) } }
