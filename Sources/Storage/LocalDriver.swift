@@ -8,6 +8,8 @@ import NIOPosix
 public final class LocalDriver: StorageDriver, LocalFileAccess {
     public let root: String
     private let threads: NIOThreadPool
+    /// The root folder, open: one-component keys are opened relative to it.
+    private let rootDescriptor: Int32
     static let chunkSize = 256 * 1024
     static let allocator = ByteBufferAllocator()
 
@@ -21,7 +23,11 @@ public final class LocalDriver: StorageDriver, LocalFileAccess {
         }
         self.root = URL(fileURLWithPath: absolute).resolvingSymlinksInPath().path
         self.threads = threads
+        rootDescriptor = Glibc.open(self.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard rootDescriptor >= 0 else { throw StorageError.unavailable("cannot open storage root (errno \(errno))") }
     }
+
+    deinit { close(rootDescriptor) }
 
     /// The absolute path for `key`, refusing anything that could leave the root.
     public func path(for key: String) throws -> String {
@@ -109,8 +115,14 @@ public final class LocalDriver: StorageDriver, LocalFileAccess {
     }
 
     public func open(_ key: String) throws -> OpenedFile? {
-        let path = try path(for: key)
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        // A key of one component, opened relative to the root without following a link, cannot leave the root:
+        // that common case skips `path(for:)`'s resolution of links (several system calls and Foundation work).
+        let flat = StorageKey.isValid(key) && !key.utf8.contains(UInt8(ascii: "/"))
+        var fd = flat ? openat(rootDescriptor, key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1
+        if !flat || (fd < 0 && errno == ELOOP) {
+            let path = try path(for: key)
+            fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        }
         if fd < 0 {
             if errno == ENOENT || errno == ENOTDIR || errno == EISDIR { return nil }
             throw StorageError.unavailable("cannot open file (errno \(errno))")

@@ -2,8 +2,21 @@
 /// given by Depot or by a caller (a renamed `filename_disk`) — reaches outside its location.
 public enum StorageKey {
     /// False for an empty or absolute key, a NUL or backslash, and `.`, `..` or empty segments.
+    /// One pass over the bytes: every asset request checks its key.
     public static func isValid(_ key: String) -> Bool {
-        !key.isEmpty && !key.hasPrefix("/") && !key.contains("\0") && !key.contains("\\")
-            && !key.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0 == "." || $0.isEmpty }
+        var segment = 0, dots = 0
+        for byte in key.utf8 {
+            switch byte {
+            case 0, UInt8(ascii: "\\"): return false
+            case UInt8(ascii: "/"):
+                if segment == 0 || segment == dots && dots <= 2 { return false }
+                segment = 0; dots = 0
+            case UInt8(ascii: "."):
+                segment += 1; dots += 1
+            default:
+                segment += 1
+            }
+        }
+        return segment > 0 && !(segment == dots && dots <= 2)
     }
 }

@@ -27,11 +27,15 @@ import Testing
     func keysCannotLeaveTheLocation(kind: StorageKind) async throws {
         try await TestStorage.with(kind) { driver in
             _ = try await driver.write("inside.bin", body: TestStorage.stream(TestStorage.bytes(10)))
-            for key in ["../escape", "/etc/passwd", "a/../../b", "a\0b", "", "a//b", "./a", "a/./b", "a\\b"] {
+            for key in ["../escape", "/etc/passwd", "a/../../b", "a\0b", "", "a//b", "./a", "a/./b", "a\\b", "..", ".", "a/", "a/.."] {
                 await #expect(throws: StorageError.invalidKey(key), "\(key)") { _ = try await driver.write(key, body: TestStorage.stream(TestStorage.bytes(1))) }
                 await #expect(throws: StorageError.invalidKey(key), "\(key)") { _ = try await driver.copy("inside.bin", to: key) }
                 await #expect(throws: StorageError.invalidKey(key), "\(key)") { _ = try await driver.stat(key) }
+                if let local = driver.localFiles {
+                    #expect(throws: StorageError.invalidKey(key), "\(key)") { _ = try local.open(key) }
+                }
             }
+            #expect(StorageKey.isValid("...") && StorageKey.isValid("a/.b") && StorageKey.isValid("a/b..c/d"))
             #expect(try await driver.allKeys() == ["inside.bin"])
         }
     }

@@ -119,10 +119,23 @@ enum AssetHeaders {
         ]
         headers[.xContentTypeOptions] = "nosniff"
         // Markup a browser would execute must not run in the API's origin.
-        if type.contains("html") || type.contains("xml") || type.contains("svg") || type.contains("javascript") {
+        if runsInBrowser(type) {
             headers[.contentSecurityPolicy] = "sandbox"
         }
         return headers
+    }
+
+    /// Whether the type names markup or script (html, xml, svg, javascript). A byte search: it runs on every answer.
+    static func runsInBrowser(_ type: String) -> Bool {
+        let bytes = Array(type.utf8)
+        for word in ["html", "xml", "svg", "javascript"] {
+            let needle = Array(word.utf8)
+            guard bytes.count >= needle.count else { continue }
+            for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+                if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+            }
+        }
+        return false
     }
 
     /// `If-None-Match` wins over `If-Modified-Since` (RFC 9110 §13.2.2).
@@ -165,15 +178,26 @@ enum AssetHeaders {
     static func disposition(_ kind: String, filename: String) -> String {
         let name = String(filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "")
         let printable = name.unicodeScalars.allSatisfy { (0x20...0x7E).contains($0.value) }
-        if printable, name.firstMatch(of: /%[0-9A-Fa-f]{2}/) == nil { return "\(kind); filename=\(quoted(name))" }
+        if printable, !containsPercentEscape(name) { return "\(kind); filename=\(quoted(name))" }
         let folded = name.folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil)
         let fallback = String(folded.unicodeScalars.map { (0x20...0x7E).contains($0.value) ? Character($0) : "?" })
         return "\(kind); filename=\(quoted(fallback)); filename*=UTF-8''\(extValue(name))"
     }
 
+    /// Whether the name holds `%XX` (which a client would decode): checked on every asset answer, so by bytes
+    /// rather than with a regular expression.
+    private static func containsPercentEscape(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.count >= 3 else { return false }
+        func isHex(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte) }
+        for i in 0..<(bytes.count - 2) where bytes[i] == 0x25 && isHex(bytes[i + 1]) && isHex(bytes[i + 2]) { return true }
+        return false
+    }
+
     /// A quoted-string: `"` and `\` escaped.
     private static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + text + "\"" }
+        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// RFC 8187's value characters (attr-char) as they are, every other UTF-8 byte as `%XX`.

@@ -39,6 +39,11 @@ enum ResponseCompression {
     /// JSON, text, XML, YAML, CSV, JavaScript and SVG: the types that shrink. Images, video, archives and other
     /// binary types are compressed already or gain nothing.
     static func compressible(_ contentType: String?) -> Bool {
+        // Asked of every asset answer: the common binary types are told apart without any string work.
+        if let contentType, ["image/", "video/", "audio/", "font/"].contains(where: { contentType.utf8.starts(with: $0.utf8) }),
+           !contentType.utf8.contains(UInt8(ascii: "+")) {
+            return false
+        }
         guard let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
         if type == "text/event-stream" { return false }
         if type.hasPrefix("text/") || type.hasSuffix("+json") || type.hasSuffix("+xml") { return true }
