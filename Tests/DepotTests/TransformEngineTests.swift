@@ -236,7 +236,7 @@ import Testing
             // The only slot is held by a job that waits for the test's signal, so the refusal doesn't race a clock
             // (a slow transform as the holder could end before the second request arrived on a loaded machine).
             let release = DispatchSemaphore(value: 0)
-            let holder = Task { try await engine.transformer.executor.run(deadline: VipsClock.deadline(after: 60)) { release.wait() } }
+            let holder = Task { try await engine.transformer.executor.run(timeout: 60) { _ in release.wait() } }
             let admitted = Date()
             while engine.transformer.load.current == 0, Date().timeIntervalSince(admitted) < 10 { try await Task.sleep(for: .milliseconds(5)) }
             #expect(engine.transformer.load.current == 1)
@@ -255,6 +255,22 @@ import Testing
             // The caller is answered at the deadline; the only slot is free once the stopped thread has ended.
             while engine.transformer.load.current > 0, Date().timeIntervalSince(started) < 20 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(try await engine.output(small, ["width": "10"]).width == 10)
+        }
+    }
+
+    /// A request admitted to the queue is answered however long it waited: the deadline counts from its start.
+    /// (Under 64 connections the queued transforms used to run out their deadline waiting and answer 503.)
+    @Test func queuedJobsAreAnsweredAfterTheirWait() async throws {
+        try await Self.with(.local, configure: { $0.maxConcurrent = 1; $0.maxQueue = 4; $0.timeout = 1 }) { engine in
+            let executor = engine.transformer.executor
+            let started = Date()
+            // Each job takes 0.6 s of its 1 s; the fourth starts 1.8 s after the first was admitted.
+            let results = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<4 { group.addTask { try await executor.run(timeout: 1) { _ in usleep(600_000); return n } } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.sorted() == [0, 1, 2, 3])
+            #expect(Date().timeIntervalSince(started) >= 2.4, "the jobs ran one after the other")
         }
     }
 

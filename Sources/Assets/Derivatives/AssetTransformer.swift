@@ -121,9 +121,8 @@ public final class AssetTransformer: Sendable {
         let started = Date()
         let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, maxBuffered: configuration.maxBufferedSource)
         defer { if let temporary { unlink(temporary) } }
-        let deadline = VipsClock.deadline(after: configuration.timeout)
         let pipeline = self.pipeline
-        let image = try await executor.run(deadline: deadline) { try pipeline.run(input, resolved, deadline: deadline) }
+        let image = try await executor.run(timeout: configuration.timeout) { deadline in try pipeline.run(input, resolved, deadline: deadline) }
         transforms.withLock { $0 += 1 }
 
         // Named after the file, not its key: a renamed `filename_disk` can't make two files' derivatives collide.

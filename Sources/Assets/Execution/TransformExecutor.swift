@@ -3,7 +3,7 @@ import Synchronization
 
 /// Runs transforms on threads of their own — never the event loops, never Swift's cooperative pool — at most
 /// `maxConcurrent` at once, with at most `maxQueue` waiting; past that a request is refused at once (503) rather
-/// than queued without bound. A job that waited past its deadline is not started.
+/// than queued without bound. A job's deadline counts from its start.
 final class TransformExecutor: Sendable {
     private let pool: NIOThreadPool
     /// Transforms that may run or wait at once.
@@ -21,10 +21,12 @@ final class TransformExecutor: Sendable {
     /// Transforms running or waiting now.
     var load: Int { admitted.withLock { $0 } }
 
-    /// `deadline` is in `depot_vips_monotonic_us` time. The caller is answered `timedOut` at the deadline even
-    /// when the work can't be stopped then (an encoder such as libheif's does not look at libvips's clock): the
-    /// thread finishes on its own and counts toward the load until it has.
-    func run<T: Sendable>(deadline: Int64, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs `body` with its deadline (`depot_vips_monotonic_us` time), `timeout` seconds from when it starts: a
+    /// request admitted to the queue is answered, not timed out while it waits (the queue's length bounds the
+    /// wait). The caller is answered `timedOut` at the deadline even when the work can't be stopped then (an
+    /// encoder such as libheif's does not look at libvips's clock): the thread finishes on its own and counts
+    /// toward the load until it has.
+    func run<T: Sendable>(timeout: Double, _ body: @escaping @Sendable (_ deadline: Int64) throws -> T) async throws -> T {
         let accepted = admitted.withLock { count in
             guard count < capacity else { return false }
             count += 1
@@ -36,19 +38,19 @@ final class TransformExecutor: Sendable {
             @Sendable func answer(_ result: Result<T, any Error>) {
                 if answered.claim() { continuation.resume(with: result) }
             }
-            let timer = Task {
-                try await Task.sleep(for: .microseconds(max(0, deadline - VipsClock.now)) + Self.grace)
-                answer(.failure(AssetsError.timedOut))
-            }
             pool.submit { state in
+                let deadline = VipsClock.deadline(after: timeout)
+                let timer = Task {
+                    try await Task.sleep(for: .microseconds(max(0, deadline - VipsClock.now)) + Self.grace)
+                    answer(.failure(AssetsError.timedOut))
+                }
                 defer {
                     timer.cancel()
                     self.admitted.withLock { $0 -= 1 }
                     self.releaseFreeMemory()
                 }
                 guard case .active = state else { return answer(.failure(AssetsError.queueFull)) }
-                guard VipsClock.now < deadline else { return answer(.failure(AssetsError.timedOut)) }
-                answer(Result { try body() })
+                answer(Result { try body(deadline) })
             }
         }
     }

@@ -115,16 +115,19 @@ final class ConnectionTimeoutHandler: ChannelDuplexHandler, RemovableChannelHand
         case .end:
             // Answers go out in the order of their requests: this one is the oldest unanswered request's.
             unanswered = max(0, unanswered - 1)
-            rearm(context)
-            // An answer that says `Connection: close` (a framing error, a body held back after `Expect`) ends the
-            // connection once it is written: what the client sends next can't be read as a request.
-            if closeAfterAnswer {
-                let written = promise ?? context.eventLoop.makePromise()
-                let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-                written.futureResult.whenComplete { _ in loopBound.value.close(promise: nil) }
-                context.write(data, promise: written)
-                return
+            // The clock starts once the answer has left, not when its end was handed down: a file going out by
+            // sendfile to a slow reader is still being written long after that.
+            let written = promise ?? context.eventLoop.makePromise()
+            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let close = closeAfterAnswer
+            written.futureResult.whenComplete { _ in
+                let (handler, context) = loopBound.value
+                // An answer that says `Connection: close` (a framing error, a body held back after `Expect`) ends
+                // the connection once it is written: what the client sends next can't be read as a request.
+                if close { context.close(promise: nil) } else { handler.rearm(context) }
             }
+            context.write(data, promise: written)
+            return
         }
         context.write(data, promise: promise)
     }
