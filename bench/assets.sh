@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GET /assets/:id from depot (release build) against nginx serving the very same files from the same disk:
-# a 4.4 MB JPEG and a 20 KB one, at 16 and 64 connections, with wrk. Prints req/s, p50/p99 and depot/nginx.
-# Goal: >= 0.8x nginx on the large file, >= 0.7x on the small one.
+# a 4.4 MB JPEG and a 20 KB one, at 16 and 64 connections, with wrk, and depot's /server/ping (the ceiling of any
+# depot route). Prints req/s, p50/p99, depot/nginx and depot/ping.
+# Goals (issue 18): >= 0.8x nginx on the large file; on the small one >= 0.9x ping and >= 0.4x nginx.
 # Run by hand: bench/assets.sh [seconds per run]. Installs wrk and nginx from Debian when missing.
 # Only 127.0.0.1 is contacted; every run is bounded by its duration.
 set -euo pipefail
@@ -48,13 +49,20 @@ run() { # url connections [header] -> "rps p50 p99"
   out=$(wrk -t2 -c"$2" -d"${duration}s" --latency ${3:+-H "$3"} "$1")
   echo "$out" | awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print rps, p50, p99}'
 }
-printf "%-7s %-5s %12s %9s %9s %12s %9s %9s %7s\n" file conns depot_rps p50 p99 nginx_rps p50 p99 ratio
+# depot's own ceiling: /server/ping answers from memory through the same middleware, in the same run.
+for conns in 16 64; do
+  read -r p_rps p_p50 p_p99 < <(run "http://127.0.0.1:$depot_port/server/ping" "$conns")
+  eval "ping_$conns=$p_rps"
+  printf "ping    %-5s %12s %9s %9s\n" "$conns" "$p_rps" "$p_p50" "$p_p99"
+done
+printf "%-7s %-5s %12s %9s %9s %12s %9s %9s %7s %7s\n" file conns depot_rps p50 p99 nginx_rps p50 p99 ratio of_ping
 for file in large small; do
   id_var=${file}_id; disk_var=${file}_disk
   for conns in 16 64; do
     read -r d_rps d_p50 d_p99 < <(run "http://127.0.0.1:$depot_port/assets/${!id_var}" "$conns" "Authorization: Bearer $token")
     read -r n_rps n_p50 n_p99 < <(run "http://127.0.0.1:$nginx_port/${!disk_var}" "$conns")
-    printf "%-7s %-5s %12s %9s %9s %12s %9s %9s %7.2f\n" "$file" "$conns" "$d_rps" "$d_p50" "$d_p99" "$n_rps" "$n_p50" "$n_p99" \
-      "$(python3 -c "print($d_rps/$n_rps)")"
+    ping_var=ping_$conns
+    printf "%-7s %-5s %12s %9s %9s %12s %9s %9s %7.2f %7.2f\n" "$file" "$conns" "$d_rps" "$d_p50" "$d_p99" "$n_rps" "$n_p50" "$n_p99" \
+      "$(python3 -c "print($d_rps/$n_rps)")" "$(python3 -c "print($d_rps/${!ping_var})")"
   done
 done

@@ -23,8 +23,11 @@ def main():
                 response = conn.getresponse()
                 response.read()
                 ok = response.status == 200
-            except Exception:
+                if not ok:
+                    print(f"failed: {response.status} {path}", file=sys.stderr)
+            except Exception as error:
                 ok = False
+                print(f"failed: {error!r} {path}", file=sys.stderr)
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             with lock:
