@@ -7,22 +7,9 @@ import Testing
 /// settings) on two instances sharing PostgreSQL, Redis and S3: every change made through one is seen by the other.
 @Suite struct AssetClusterTests {
     @Test func bothInstancesSeeReplacedFilesPermissionsSettingsAndDeletions() async throws {
-        guard let redis = TestServices.available(TestServices.redis, name: "Redis"),
-              let s3 = TestStorage.s3Configuration(),
-              let database = try await TestDatabase.make(.postgres) else { return }
-        let session = CurlSession(threads: 2)
-        try await S3Driver(s3, session: session).createBucketIfMissing()
-        let namespace = "test-\(UUID().uuidString)"
-        let environment = database.environment.merging([
-            "REDIS": redis, "CACHE_ENABLED": "true", "CACHE_STORE": "redis", "CACHE_NAMESPACE": namespace,
-            "REDIS_BUS_NAMESPACE": namespace + ":bus",
-            "STORAGE_LOCATIONS": "s3", "STORAGE_S3_DRIVER": "s3", "STORAGE_S3_KEY": s3.key, "STORAGE_S3_SECRET": s3.secret,
-            "STORAGE_S3_BUCKET": s3.bucket, "STORAGE_S3_ENDPOINT": s3.endpoint!, "STORAGE_S3_FORCE_PATH_STYLE": "true",
-            "STORAGE_S3_HEALTHCHECK_THRESHOLD": "10000",
-        ]) { $1 }
-        let a = try await DepotProcess.start(environment)
-        let b = try await DepotProcess.start(environment)
-        defer { Task { await a.stop(); await b.stop(); await database.drop(); await session.shutdown() } }
+        guard let pair = try await ClusterTests.pair() else { return }
+        let a = pair.a, b = pair.b
+        defer { Task { await pair.stop() } }
         let token = try await a.adminToken()
 
         /// Polls `b` until `check` holds (5 s at most): the bus delivers asynchronously.

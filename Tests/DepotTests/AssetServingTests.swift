@@ -4,6 +4,7 @@ import Database
 import Foundation
 import Glibc
 import Logging
+@testable import Server
 import Storage
 import Testing
 
@@ -170,19 +171,10 @@ import Testing
         feed.subscribe { event in files.assetLookups.invalidate(tables: event.tables, access: event.accessChanged) }
         defer { Task { await transformer.shutdown(); await storage.shutdown(); await database.close() } }
 
-        struct Access: AssetAccess {
-            let files: FilesService
-            let caller: Accountability
-            func file(_ id: String) async throws -> AssetFile? {
-                guard let found = try? await files.asset(id, accountability: caller) else { return nil }
-                return AssetFile(id: found.id, storage: found.storage, driver: found.driver, key: found.key, type: found.type,
-                                 filenameDownload: found.filenameDownload, focalPoint: nil)
-            }
-        }
         /// Statements run to answer, and whether the answer was a derivative from storage.
         func statements(_ query: [String: String], _ caller: Accountability) async throws -> (Int, Bool) {
             counting.reset()
-            let stored = try await assets.serve(id, query: query, accept: nil, access: Access(files: files, caller: caller)) {
+            let stored = try await assets.serve(id, query: query, accept: nil, access: CallerAssetAccess(files: files, caller: caller)) {
                 $0.derivative.map { $0.origin == .stored } ?? true
             }
             return (counting.statements, stored)
@@ -207,7 +199,7 @@ import Testing
         #expect(try await statements([:], admin).0 > 0)
         // Removing the derivatives forgets their records: the next request makes the derivative again.
         try await transformer.removeDerivatives(fileID: id, driver: storage.driver)
-        let remade = try await assets.serve(id, query: ["width": "80"], accept: nil, access: Access(files: files, caller: admin)) { $0.derivative?.origin }
+        let remade = try await assets.serve(id, query: ["width": "80"], accept: nil, access: CallerAssetAccess(files: files, caller: admin)) { $0.derivative?.origin }
         #expect(remade == .transformed)
     }
 

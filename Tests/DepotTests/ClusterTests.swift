@@ -5,25 +5,40 @@ import Testing
 
 /// Two depot processes on one PostgreSQL, one Redis and one S3 bucket, as a deployment behind a load balancer.
 @Suite struct ClusterTests {
-    @Test func twoInstancesShareCacheSchemaPermissionsLimitsAndFiles() async throws {
+    /// Two depot processes sharing one fresh PostgreSQL database, one Redis (cache, bus) and one fresh S3 bucket;
+    /// nil when a service is missing. `stop` ends both and removes what they shared.
+    struct Pair {
+        let a: DepotProcess
+        let b: DepotProcess
+        let stop: @Sendable () async -> Void
+    }
+
+    static func pair(_ extra: [String: String] = [:]) async throws -> Pair? {
         guard let redis = TestServices.available(TestServices.redis, name: "Redis"),
               let s3 = TestStorage.s3Configuration(),
-              let database = try await TestDatabase.make(.postgres) else { return }
+              let database = try await TestDatabase.make(.postgres) else { return nil }
         let session = CurlSession(threads: 2)
         try await S3Driver(s3, session: session).createBucketIfMissing()
         let namespace = "test-\(UUID().uuidString)"
         let environment = database.environment.merging([
             "REDIS": redis, "CACHE_ENABLED": "true", "CACHE_STORE": "redis", "CACHE_NAMESPACE": namespace,
             "REDIS_BUS_NAMESPACE": namespace + ":bus",
-            "RATE_LIMITER_ENABLED": "true", "RATE_LIMITER_STORE": "redis", "RATE_LIMITER_POINTS": "6", "RATE_LIMITER_DURATION": "60",
             "STORAGE_LOCATIONS": "s3", "STORAGE_S3_DRIVER": "s3", "STORAGE_S3_KEY": s3.key, "STORAGE_S3_SECRET": s3.secret,
             "STORAGE_S3_BUCKET": s3.bucket, "STORAGE_S3_ENDPOINT": s3.endpoint!, "STORAGE_S3_FORCE_PATH_STYLE": "true",
-            "STORAGE_S3_HEALTHCHECK_THRESHOLD": "10000", "LOG_LEVEL": "debug", "LOG_STYLE": "raw",
-            "AUTH_LOGIN_IP_ATTEMPTS": "3", "LOGIN_STALL_TIME": "10ms",
-        ]) { $1 }
+            "STORAGE_S3_HEALTHCHECK_THRESHOLD": "10000",
+        ]) { $1 }.merging(extra) { $1 }
         let a = try await DepotProcess.start(environment)
         let b = try await DepotProcess.start(environment)
-        defer { Task { await a.stop(); await b.stop(); await database.drop(); await session.shutdown() } }
+        return Pair(a: a, b: b) { await a.stop(); await b.stop(); await database.drop(); await session.shutdown() }
+    }
+
+    @Test func twoInstancesShareCacheSchemaPermissionsLimitsAndFiles() async throws {
+        guard let pair = try await Self.pair([
+            "RATE_LIMITER_ENABLED": "true", "RATE_LIMITER_STORE": "redis", "RATE_LIMITER_POINTS": "6", "RATE_LIMITER_DURATION": "60",
+            "LOG_LEVEL": "debug", "LOG_STYLE": "raw", "AUTH_LOGIN_IP_ATTEMPTS": "3", "LOGIN_STALL_TIME": "10ms",
+        ]) else { return }
+        let a = pair.a, b = pair.b
+        defer { Task { await pair.stop() } }
 
         // Each call from an address of its own (loopback is a trusted proxy), so only the limit test shares one.
         let counter = Counter()

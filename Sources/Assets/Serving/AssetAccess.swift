@@ -1,24 +1,13 @@
 import Storage
 
-/// A file as `/assets` serves it: where its original lives and what the answer says about it.
+/// A file as `/assets` serves it: its original, as transforms read it, and the name a download is offered under.
 public struct AssetFile: Sendable {
-    public let id: String
-    public let storage: String
-    public let driver: any StorageDriver
-    public let key: String
-    public let type: String?
+    public let source: TransformSource
     public let filenameDownload: String
-    public let focalPoint: FocalPoint?
 
-    public init(id: String, storage: String, driver: any StorageDriver, key: String, type: String?, filenameDownload: String,
-                focalPoint: FocalPoint?) {
-        self.id = id
-        self.storage = storage
-        self.driver = driver
-        self.key = key
-        self.type = type
+    public init(source: TransformSource, filenameDownload: String) {
+        self.source = source
         self.filenameDownload = filenameDownload
-        self.focalPoint = focalPoint
     }
 }
 

@@ -49,14 +49,15 @@ public final class AssetService: Sendable {
     }
 
     private func original(_ file: AssetFile) async throws -> AssetRepresentation {
-        if let local = file.driver.localFiles {
-            guard let opened = try local.open(file.key) else { throw AssetsError.forbidden }
-            return AssetRepresentation(object: opened.object, type: file.type ?? "application/octet-stream", content: .file(opened),
+        let source = file.source
+        if let local = source.driver.localFiles {
+            guard let opened = try local.open(source.key) else { throw AssetsError.forbidden }
+            return AssetRepresentation(object: opened.object, type: source.mediaType ?? "application/octet-stream", content: .file(opened),
                                        varyAccept: false, derivative: nil, file: file)
         }
-        guard let object = try await file.driver.stat(file.key) else { throw AssetsError.forbidden }
-        let driver = file.driver, key = file.key
-        return AssetRepresentation(object: object, type: file.type ?? object.contentType ?? "application/octet-stream",
+        guard let object = try await source.driver.stat(source.key) else { throw AssetsError.forbidden }
+        let driver = source.driver, key = source.key
+        return AssetRepresentation(object: object, type: source.mediaType ?? object.contentType ?? "application/octet-stream",
                                    content: .stream({ range in try await driver.read(key, range: range) }),
                                    varyAccept: false, derivative: nil, file: file)
     }
@@ -87,9 +88,7 @@ public final class AssetService: Sendable {
     private func transform(_ file: AssetFile, query: [String: String]) async throws -> (TransformSource, TransformOptions)? {
         guard !TransformRequest.parameterNames.isDisjoint(with: query.keys) else { return nil }
         guard let options = try TransformRequest.parse(query, settings: try await settings(), limits: transformer.configuration) else { return nil }
-        let input = TransformSource(fileID: file.id, storage: file.storage, driver: file.driver, key: file.key,
-                                    mediaType: file.type, focalPoint: file.focalPoint)
-        return (input, options)
+        return (file.source, options)
     }
 }
 

@@ -50,9 +50,9 @@ struct CallerAssetAccess: AssetAccess {
             return nil
         }
         guard let source = found else { return nil }
-        return AssetFile(id: source.id, storage: source.storage, driver: source.driver, key: source.key, type: source.type,
-                         filenameDownload: source.filenameDownload,
-                         focalPoint: source.focalPoint.map { FocalPoint(x: $0.x, y: $0.y) })
+        return AssetFile(source: TransformSource(fileID: source.id, storage: source.storage, driver: source.driver, key: source.key,
+                                                 mediaType: source.type, focalPoint: source.focalPoint.map { FocalPoint(x: $0.x, y: $0.y) }),
+                         filenameDownload: source.filenameDownload)
     }
 }
 
