@@ -3,10 +3,12 @@
 # 400-ish px wide JPEG q80, plus the libvips decode floor measured in the same run.
 #   cold        every request a source never seen before (the photo uploaded as distinct files), a different
 #               width each; COLD_SOURCES (80) requests at 16 and as many at 64 connections, each on fresh sources.
-#               Goals: >= 1.0x thumbor, >= 0.85x the floor.
+#               Goals (issue 18): >= 1.2x thumbor, >= 0.85x the floor, no failures.
+#   medium      MEDIUM_SOURCES (80) copies of a 1.7 MP photo, each once to 512 px (fit inside), 16 connections.
+#               Goal: >= 1.5x thumbor.
 #   responsive  8 srcset widths (320…1920) of RESPONSIVE_SOURCES (10) sources, each URL once, 16 connections.
 #               Goal: >= 3x thumbor.
-#   cached      one stored derivative with wrk: depot vs nginx serving the same file (goal >= 0.7x) and vs
+#   cached      one stored derivative with wrk: depot vs nginx serving the same file (goal >= 0.4x) and vs
 #               thumbor's file result storage (goal >= 5x).
 #   peak RSS of depot during the 64-connection cold run (goal <= 300 MB).
 # Run by hand: bench/transforms.sh [seconds per wrk run]. Installs wrk, nginx and thumbor (in a venv) when missing.
@@ -15,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 photo=../shared/bench-images/photo-large.jpg
+medium=../shared/bench-images/photo-medium.jpg   # 1.7 MP
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 command -v nginx >/dev/null || apt-get install -y -q nginx-light >/dev/null
 venv=${THUMBOR_VENV:-/tmp/depot-bench-thumbor}
@@ -48,6 +51,15 @@ upload_one() {   # $1 index → "index id"
 export -f upload_one; export depot_port photo dir
 seq 1 $sources | xargs -P 4 -I{} bash -c 'upload_one {}' | sort -n | awk '{print $2}' >"$dir/ids"
 mapfile -t ids <"$dir/ids"
+mediums=${MEDIUM_SOURCES:-80}
+upload_medium() {   # $1 index → "index id"
+  curl -sf -X POST "http://127.0.0.1:$depot_port/files" -H "Authorization: Bearer bench-token" -F "file=@$medium;filename=m$1.jpg" \
+    | python3 -c "import sys,json; print($1, json.load(sys.stdin)['data']['id'])"
+  cp "$medium" "$dir/thumbor-src/m$1.jpg"
+}
+export -f upload_medium; export medium
+seq 1 "$mediums" | xargs -P 4 -I{} bash -c 'upload_medium {}' | sort -n | awk '{print $2}' >"$dir/medium-ids"
+mapfile -t medium_ids <"$dir/medium-ids"
 
 thumbor_conf() {   # $1 result storage
   cat <<CONF
@@ -83,6 +95,11 @@ lists() {   # $1 name, $2 first source (1-based), $3 count, $4 widths…
 lists cold16 1 "$cold" step
 lists cold64 $((cold + 1)) "$cold" step
 lists responsive $((2 * cold + 1)) "$responsive" 320 480 640 768 1024 1280 1600 1920
+: >"$dir/medium.depot"; : >"$dir/medium.thumbor"
+for n in $(seq 1 "$mediums"); do
+  echo "/assets/${medium_ids[$((n - 1))]}?width=512&height=512&fit=inside&quality=80" >>"$dir/medium.depot"
+  echo "/unsafe/fit-in/512x512/filters:quality(80)/m$n.jpg" >>"$dir/medium.thumbor"
+done
 run() { python3 bench/loadgen.py "$@"; }   # port concurrency list [header…] → rate ok failed median
 
 echo "decode floor (jpegload shrink=8, 2 threads, ${duration}s)…"
@@ -97,6 +114,10 @@ read -r d64 _ df64 dm64 < <(run "$depot_port" 64 "$dir/cold64.depot" "Authorizat
 kill "$sampler" 2>/dev/null || true
 peak=$(sort -n "$dir/rss" | tail -1)
 read -r t64 _ tf64 tm64 < <(run "$thumbor_port" 64 "$dir/cold64.thumbor")
+
+echo "cold 1.7 MP → 512 px fit…"
+read -r tm _ tmf tmm < <(run "$thumbor_port" 16 "$dir/medium.thumbor")
+read -r dmd _ dmf dmm < <(run "$depot_port" 16 "$dir/medium.depot" "Authorization: Bearer bench-token")
 
 echo "responsive widths…"
 read -r tr _ trf trm < <(run "$thumbor_port" 16 "$dir/responsive.thumbor")
@@ -130,6 +151,7 @@ printf '%-34s %10s %10s %8s %s\n' "cold 16 conn vs thumbor" "$d16" "$t16" "$(rat
 printf '%-34s %10s %10s %8s %s\n' "cold 64 conn vs thumbor" "$d64" "$t64" "$(ratio "$d64" "$t64")" "($dm64/$tm64, $df64/$tf64)"
 printf '%-34s %10s %10s %8s\n' "cold 16 conn vs decode floor" "$d16" "$floor" "$(ratio "$d16" "$floor")"
 printf '%-34s %10s %10s %8s\n' "cold 64 conn vs decode floor" "$d64" "$floor" "$(ratio "$d64" "$floor")"
+printf '%-34s %10s %10s %8s %s\n' "cold 1.7 MP 512 px fit vs thumbor" "$dmd" "$tm" "$(ratio "$dmd" "$tm")" "($dmm/$tmm, $dmf/$tmf)"
 printf '%-34s %10s %10s %8s %s\n' "responsive widths vs thumbor" "$dr" "$tr" "$(ratio "$dr" "$tr")" "($drm/$trm, $drf/$trf)"
 printf '%-34s %10s %10s %8s\n' "cached derivative vs nginx" "$dc" "$nc" "$(ratio "$dc" "$nc")"
 printf '%-34s %10s %10s %8s\n' "cached derivative vs thumbor store" "$dc" "$tc" "$(ratio "$dc" "$tc")"
