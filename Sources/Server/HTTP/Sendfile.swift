@@ -11,8 +11,8 @@ import Synchronization
 /// header and registers its open file under it when the body is written; `SendfileHandler`, below the HTTP
 /// codec, strips the header and writes the file as a `FileRegion` before the response's end.
 enum Sendfile {
-    static let header = HTTPField.Name("X-Depot-Sendfile")!
     static let headerName = "X-Depot-Sendfile"
+    static let header = HTTPField.Name(headerName)!
 
     /// `range` (inclusive, within the file) or the whole file, from an open descriptor the response takes over.
     static func response(status: HTTPResponse.Status, headers: HTTPFields, file: OpenedFile, range: ClosedRange<Int64>?) -> Response {
@@ -74,6 +74,4 @@ final class SendfileRegistry: Sendable {
     func discard(_ token: UInt64) {
         if let region = claim(token) { close(region.descriptor) }
     }
-
-    var count: Int { state.withLock { $0.regions.count } }
 }
