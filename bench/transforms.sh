@@ -43,9 +43,11 @@ cold=${COLD_SOURCES:-80}; responsive=${RESPONSIVE_SOURCES:-10}
 sources=$((2 * cold + responsive))
 echo "uploading $sources copies of $(basename "$photo") to depot and to thumbor's folder…"
 mkdir -p "$dir/thumbor-src" "$dir/thumbor-results"
+# One write per line: with PYTHONUNBUFFERED set, print() writes its pieces separately and the parallel uploads’
+# lines interleave.
 upload_one() {   # $1 index → "index id"
   curl -sf -X POST "http://127.0.0.1:$depot_port/files" -H "Authorization: Bearer bench-token" -F "file=@$photo;filename=p$1.jpg" \
-    | python3 -c "import sys,json; print($1, json.load(sys.stdin)['data']['id'])"
+    | python3 -c "import sys,json; sys.stdout.write(f'{$1} {json.load(sys.stdin)[\"data\"][\"id\"]}\\n')"
   cp "$photo" "$dir/thumbor-src/p$1.jpg"
 }
 export -f upload_one; export depot_port photo dir
@@ -54,7 +56,7 @@ mapfile -t ids <"$dir/ids"
 mediums=${MEDIUM_SOURCES:-80}
 upload_medium() {   # $1 index → "index id"
   curl -sf -X POST "http://127.0.0.1:$depot_port/files" -H "Authorization: Bearer bench-token" -F "file=@$medium;filename=m$1.jpg" \
-    | python3 -c "import sys,json; print($1, json.load(sys.stdin)['data']['id'])"
+    | python3 -c "import sys,json; sys.stdout.write(f'{$1} {json.load(sys.stdin)[\"data\"][\"id\"]}\\n')"
   cp "$medium" "$dir/thumbor-src/m$1.jpg"
 }
 export -f upload_medium; export medium
