@@ -29,7 +29,8 @@ cc -O2 -o "$dir/decode-floor" bench/decode-floor.c $(pkg-config --cflags --libs 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 depot_port=$(free_port); thumbor_port=$(free_port); stored_port=$(free_port); nginx_port=$(free_port)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; nginx -p "$dir" -c "$dir/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$dir"; }
+# thumbor's --processes forks workers that outlive their parent: they are stopped by parent id first.
+cleanup() { for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; nginx -p "$dir" -c "$dir/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 wait_for() { for _ in $(seq 1 300); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1"; exit 1; }
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
