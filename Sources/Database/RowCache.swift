@@ -13,7 +13,7 @@ public final class RowCache<Key: Hashable & Sendable, Value: Sendable>: Sendable
     }
 
     private let state = Mutex(State())
-    public let maxBytes: Int
+    private let maxBytes: Int
 
     public init(maxBytes: Int) {
         self.maxBytes = maxBytes
@@ -23,9 +23,6 @@ public final class RowCache<Key: Hashable & Sendable, Value: Sendable>: Sendable
 
     /// Taken before a read whose result may be stored; `store` refuses it once anything was invalidated since.
     public var generation: UInt64 { state.withLock { $0.generation } }
-
-    public var count: Int { state.withLock { $0.entries.count } }
-    public var bytes: Int { state.withLock { $0.bytes } }
 
     /// Keeps `value` when no invalidation happened since `generation` was read; `cost` is its size in bytes.
     public func store(_ key: Key, _ value: Value, cost: Int, readAt generation: UInt64) {

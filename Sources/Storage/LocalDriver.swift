@@ -89,25 +89,12 @@ public final class LocalDriver: StorageDriver, LocalFileAccess {
     }
 
     public func read(_ key: String, range: ClosedRange<Int64>?) async throws -> ByteStream? {
-        let path = try path(for: key)
-        let fd: Int32? = try await threads.runIfActive {
-            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 {
-                if errno == ENOENT || errno == ENOTDIR || errno == EISDIR { return nil }
-                throw StorageError.unavailable("cannot open file (errno \(errno))")
-            }
-            return fd
-        }
-        guard let fd else { return nil }
-        return stream(fd, range: range)
+        guard let file = try await threads.runIfActive({ try self.open(key) }) else { return nil }
+        return try read(file, range: range)
     }
 
     public func read(_ file: OpenedFile, range: ClosedRange<Int64>?) throws -> ByteStream {
         guard let fd = file.take() else { throw StorageError.unavailable("the file was handed over already") }
-        return stream(fd, range: range)
-    }
-
-    private func stream(_ fd: Int32, range: ClosedRange<Int64>?) -> ByteStream {
         let reader = FileReader(fd: fd, offset: range?.lowerBound ?? 0, end: range.map { $0.upperBound + 1 })
         let threads = self.threads
         // Pull-based: a chunk is read only when the consumer asks for it, so memory stays at one chunk.

@@ -32,9 +32,9 @@ struct DerivativeIndex: Sendable {
         return record
     }
 
-    /// Forgets what is kept about a file's derivatives.
-    func evict(file: String) {
-        memory.removeAll { _, record in record.file == file }
+    /// Forgets what is kept about a file's derivatives (one of them, with `hash`).
+    func evict(file: String, hash: String? = nil) {
+        memory.removeAll { _, record in record.file == file && (hash == nil || record.hash == hash) }
     }
 
     func all(file: String) async throws -> [DerivativeRecord] {
@@ -53,7 +53,7 @@ struct DerivativeIndex: Sendable {
     }
 
     func remove(file: String, hash: String? = nil) async throws {
-        defer { memory.removeAll { _, record in record.file == file && (hash == nil || record.hash == hash) } }
+        defer { evict(file: file, hash: hash) }
         if let hash {
             try await database.execute("DELETE FROM depot_derivatives WHERE file = ? AND hash = ?", [.text(file), .text(hash)])
         } else {

@@ -34,8 +34,6 @@ public final class AssetLookups: Sendable {
         answers = RowCache(maxBytes: maxBytes)
     }
 
-    public var count: Int { answers.count }
-
     /// Drops the answers a committed write may have changed.
     public func invalidate(tables: Set<String>, access: Bool) {
         if access {
@@ -49,29 +47,23 @@ public final class AssetLookups: Sendable {
 }
 
 extension FilesService {
-    /// The stored original of a file, or nil when there is no such file; FORBIDDEN when the caller may not
-    /// read that `directus_files` row (originals and transforms alike). Answered from memory when the same rules
-    /// asked for the same file since the last write that could change the answer.
+    /// The stored original of a file; nil when there is no such file or the caller may not read that
+    /// `directus_files` row (Directus refuses both alike, originals and transforms). Answered from memory when the
+    /// same rules asked for the same file since the last write that could change the answer.
     public func asset(_ id: String, accountability: Accountability) async throws -> AssetSource? {
         guard UUID(uuidString: id) != nil else { return nil }
         let id = id.lowercased()
         // Answers are shared by callers with the same rules; rules that depend on the time are never kept.
         let rules = accountability.admin || permissions == nil ? "unrestricted" : try await permissions!.fingerprint(for: accountability)
         let key = rules.map { AssetLookups.Key(rules: $0, id: id) }
-        if let key, let answer = assetLookups.answers[key] {
-            guard let source = answer.source else { throw CMSError.forbidden }
-            return source
-        }
+        if let key, let answer = assetLookups.answers[key] { return answer.source }
         let generation = assetLookups.answers.generation
         let tracker = ReadTracker()
         let source: AssetSource?
         do {
             source = try await ReadTracker.$current.withValue(tracker) { try await lookUp(id, accountability) }
         } catch let error as CMSError where error == .forbidden {
-            if let key, tracker.cacheable {
-                assetLookups.answers.store(key, .init(source: nil, tables: tracker.tables), cost: 160, readAt: generation)
-            }
-            throw error
+            source = nil
         }
         if let key, tracker.cacheable {
             let cost = 256 + id.utf8.count + (source.map { $0.key.utf8.count + $0.filenameDownload.utf8.count + $0.storage.utf8.count } ?? 0)
