@@ -19,14 +19,14 @@ struct ImagePipeline {
             case .file(let path):
                 do { return try run(bytes: nil, path: path, transform, deadline: deadline) } catch let failure as VipsFailure {
                     // libvips names the file in its messages; the client must not see server paths.
-                    throw Self.map(VipsFailure(message: failure.message.replacingOccurrences(of: path, with: "the image")))
+                    throw Self.map(VipsFailure(message: failure.message.replacingOccurrences(of: path, with: "the image")), deadline: deadline)
                 }
             case .memory(let bytes): return try bytes.withUnsafeBytes { try run(bytes: $0, path: nil, transform, deadline: deadline) }
             }
         } catch let error as AssetsError {
             throw error
         } catch let failure as VipsFailure {
-            throw Self.map(failure)
+            throw Self.map(failure, deadline: deadline)
         } catch {
             throw .unreadable("\(error)")
         }
@@ -92,8 +92,10 @@ struct ImagePipeline {
     }
 
     /// libvips failures are the source's fault (corrupt, truncated, unsupported) unless our deadline killed them.
-    static func map(_ failure: VipsFailure) -> AssetsError {
-        if failure.wasKilled { return .timedOut }
+    /// A failure once the deadline has passed is the deadline's: where the kill lands, libvips does not always
+    /// say "killed" (a JPEG save stopped mid-way left an empty error buffer).
+    static func map(_ failure: VipsFailure, deadline: Int64) -> AssetsError {
+        if failure.wasKilled || VipsClock.now >= deadline { return .timedOut }
         return .unreadable(failure.message.firstLine ?? "libvips could not read it")
     }
 }

@@ -7,7 +7,7 @@ enum OperationsStep {
     static func preResize(_ image: VipsImageHandle, _ operations: [TransformOperation], deadline: Int64) throws(AssetsError) -> VipsImageHandle {
         var image = image
         for operation in operations where operation.isPreResize {
-            image = try vips { () throws(VipsFailure) in
+            image = try vips(deadline) { () throws(VipsFailure) in
                 switch operation {
                 case .extract(let left, let top, let width, let height):
                     guard left + width <= image.width, top + height <= image.height else {
@@ -42,10 +42,10 @@ enum OperationsStep {
         for operation in operations where !operation.isPreResize {
             if operation.needsWholeImage, !randomAccess {
                 image.setDeadline(deadline)
-                image = try vips { () throws(VipsFailure) in try image.apply { depot_vips_copy_memory($0, $1) } }
+                image = try vips(deadline) { () throws(VipsFailure) in try image.apply { depot_vips_copy_memory($0, $1) } }
                 randomAccess = true
             }
-            image = try vips { () throws(VipsFailure) in
+            image = try vips(deadline) { () throws(VipsFailure) in
                 switch operation {
                 case .flip: return try image.apply { depot_vips_flip($0, $1, 0) }
                 case .flop: return try image.apply { depot_vips_flip($0, $1, 1) }
@@ -85,7 +85,7 @@ enum OperationsStep {
         return ((Int(angle) / 90) % 4 + 4) % 4
     }
 
-    private static func vips(_ body: () throws(VipsFailure) -> VipsImageHandle) throws(AssetsError) -> VipsImageHandle {
-        do { return try body() } catch { throw ImagePipeline.map(error) }
+    private static func vips(_ deadline: Int64, _ body: () throws(VipsFailure) -> VipsImageHandle) throws(AssetsError) -> VipsImageHandle {
+        do { return try body() } catch { throw ImagePipeline.map(error, deadline: deadline) }
     }
 }
