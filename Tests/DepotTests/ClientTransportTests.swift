@@ -29,7 +29,8 @@ import Testing
                                                "\(base)/files"], timeout: 20)
         #expect(upload.stderr.contains("> Expect: 100-continue"), "\(upload.stderr)")
         #expect(upload.stderr.contains("< HTTP/1.1 100 Continue"), "\(upload.stderr)")
-        #expect(upload.text.split(separator: "\n").last?.hasPrefix("200 ") == true, "\(upload.text)")
+        #expect(upload.text.split(separator: "\n").last?.hasPrefix("200 ") == true,
+                "curl exit \(upload.status): \(upload.text)\n\(upload.stderr.suffix(2000))")
         let id = try #require(try JSONValue.parse(Array(upload.text.split(separator: "\n").first.map { Data($0.utf8) } ?? Data()))["data"]?["id"]?.stringValue)
         let stored = try await server.depot.request("GET", "/files/\(id)?fields=filesize", token: server.token)
         #expect(stored.json["data"]?["filesize"] == .int(2 << 20))
