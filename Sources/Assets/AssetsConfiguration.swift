@@ -23,6 +23,11 @@ public struct AssetsConfiguration: Sendable, Equatable {
     public var avifEffort = 3
     /// `ASSETS_WEBP_EFFORT` (Depot's own, 0…6): the WebP encoder's effort (libvips's default 4, about 1.4× JPEG).
     public var webpEffort = 4
+    /// `ASSETS_SOURCE_CACHE_MAX_MEMORY` (Depot's own): the memory held by sources decoded at a reduced size and
+    /// kept for the other sizes asked of them (a page's `srcset`); 0 turns the reuse off.
+    public var sourceCacheMaxMemory = 64 * 1024 * 1024
+    /// `ASSETS_SOURCE_CACHE_TTL` (Depot's own), in seconds: how long a decoded source is kept after its last use.
+    public var sourceCacheTTL = 30.0
     /// libvips's own operation cache: bounded so that memory stays predictable.
     public var vipsCacheMaxOperations: Int32 = 0
     public var vipsCacheMaxMemory: Int = 0

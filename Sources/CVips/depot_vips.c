@@ -329,6 +329,10 @@ int depot_vips_copy_memory(DepotVipsImage *in, DepotVipsImage **out) {
     return *out ? 0 : -1;
 }
 
+int depot_vips_view(DepotVipsImage *in, DepotVipsImage **out) {
+    return vips_copy(in, out, NULL);
+}
+
 /* ---- deadlines -------------------------------------------------------------------------------------- */
 
 typedef struct { gint64 deadline; } Deadline;

@@ -50,22 +50,30 @@ public final class AssetTransformer: Sendable {
     private let index: DerivativeIndex
     let executor: TransformExecutor
     private let flights = SingleFlight<Derivative>()
+    /// Decodes of a source shared by the transforms asked of it meanwhile.
+    private let decodeFlights = SingleFlight<DecodeOutcome>()
+    let sources: DecodedSources
     private let pipeline: ImagePipeline
     private let logger: Logger
     /// A transform that started before its file's derivatives were removed does not record its result.
     private let generations = TransformGenerations()
     private let transforms = Mutex(0)
+    private let decodes = Mutex(0)
 
     public init(configuration: AssetsConfiguration, database: any Database, logger: Logger) {
         self.configuration = configuration
         self.index = DerivativeIndex(database: database)
         self.executor = TransformExecutor(maxConcurrent: configuration.maxConcurrent, maxQueue: configuration.maxQueue)
         self.pipeline = ImagePipeline(limits: configuration)
+        self.sources = DecodedSources(maxBytes: configuration.sourceCacheMaxMemory, lifetime: configuration.sourceCacheTTL)
         self.logger = logger
     }
 
     /// How many transforms this process has run (libvips pipelines, not served derivatives).
     public var transformCount: Int { transforms.withLock { $0 } }
+
+    /// How many times this process has decoded a source (a level shared by several transforms counts once).
+    var decodeCount: Int { decodes.withLock { $0 } }
 
     /// Files with a transform running (what the process remembers about files between their transforms).
     var filesTracked: Int { generations.tracked }
@@ -97,6 +105,7 @@ public final class AssetTransformer: Sendable {
     /// Removes every derivative of a file (after a replace or a delete).
     public func removeDerivatives(fileID: String, driver: (String) throws -> any StorageDriver) async throws {
         generations.bump(fileID)
+        sources.remove(fileID: fileID)
         for record in try await index.all(file: fileID) {
             try await driver(record.storage).delete(record.key)
         }
@@ -106,11 +115,13 @@ public final class AssetTransformer: Sendable {
     /// Forgets what this process keeps about a file's derivatives (another instance removed them).
     public func evict(fileID: String) {
         index.evict(file: fileID)
+        sources.remove(fileID: fileID)
     }
 
     /// Forgets every kept derivative record (the bus reconnected: removals may have been missed).
     public func evictAll() {
         index.memory.removeAll()
+        sources.removeAll()
     }
 
     public func shutdown() async { await executor.shutdown() }
@@ -119,10 +130,7 @@ public final class AssetTransformer: Sendable {
         let generation = generations.start(source.fileID)
         defer { generations.end(source.fileID) }
         let started = Date()
-        let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, maxBuffered: configuration.maxBufferedSource)
-        defer { if let temporary { unlink(temporary) } }
-        let pipeline = self.pipeline
-        let image = try await executor.run(timeout: configuration.timeout) { deadline in try pipeline.run(input, resolved, deadline: deadline) }
+        let image = try await encode(source, resolved)
         transforms.withLock { $0 += 1 }
 
         // Named after the file, not its key: a renamed `filename_disk` can't make two files' derivatives collide.
@@ -139,6 +147,76 @@ public final class AssetTransformer: Sendable {
         }
         return Derivative(record: record, bytes: image.bytes, origin: .transformed, varyAccept: resolved.varyAccept,
                           duration: Date().timeIntervalSince(started))
+    }
+}
+
+extension AssetTransformer {
+    /// What a shared decode answers: the level decoded (nil when the transforms can't share one) and the
+    /// transform of the request that started it.
+    struct DecodeOutcome: Sendable {
+        let decoded: DecodedSource?
+        let leader: Result<EncodedImage, any Error>
+    }
+
+    /// Makes the image from a decoded level of its source when one is kept, or is being decoded for a transform
+    /// asked meanwhile; else decodes the source for this transform alone.
+    func encode(_ source: TransformSource, _ resolved: ResolvedTransform) async throws -> EncodedImage {
+        let options = resolved.options
+        guard sources.maxBytes > 0, options.width != nil || options.height != nil, !options.operations.contains(where: \.isPreResize),
+              source.mediaType.flatMap(ImageFormat.init(mediaType:)) != .avif,
+              let object = try await source.driver.stat(source.key) else {
+            return try await decodeAlone(source, resolved, object: nil)
+        }
+        let key = DecodedSources.Key(fileID: source.fileID, storage: source.storage, key: source.key, etag: object.etag)
+        let pipeline = self.pipeline
+        // A transform that needs more pixels than the level decoded meanwhile waits for the next decode.
+        for _ in 0..<3 {
+            if let decoded = sources.lookup(key), pipeline.canRender(resolved, from: decoded) {
+                return try await executor.run(timeout: configuration.timeout) { try pipeline.render(resolved, from: decoded, deadline: $0) }
+            }
+            let demand = sources.demand(key, resolved)
+            defer { sources.withdraw(key, demand) }
+            let (outcome, leader) = try await decodeFlights.run("\(key.fileID)/\(key.etag)") { [self] in
+                try await decodeShared(source, object: object, key: key, for: resolved)
+            }
+            if leader { return try outcome.leader.get() }
+            guard let decoded = outcome.decoded else { break }
+            if pipeline.canRender(resolved, from: decoded) {
+                return try await executor.run(timeout: configuration.timeout) { try pipeline.render(resolved, from: decoded, deadline: $0) }
+            }
+        }
+        return try await decodeAlone(source, resolved, object: object)
+    }
+
+    /// Decodes the source at the level the transforms waiting for it need, keeps it, and makes `resolved` from it.
+    private func decodeShared(_ source: TransformSource, object: StoredObject, key: DecodedSources.Key,
+                              for resolved: ResolvedTransform) async throws -> DecodeOutcome {
+        let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, object: object,
+                                                            maxBuffered: configuration.maxBufferedSource)
+        defer { if let temporary { unlink(temporary) } }
+        let (pipeline, sources) = (self.pipeline, self.sources)
+        return try await executor.run(timeout: configuration.timeout) { [self] deadline in
+            // Read when the decode starts: the transforms asked for while this one waited for a thread count too.
+            guard let decoded = try pipeline.decode(input, for: [resolved] + sources.demands(key), maxBytes: sources.maxBytes, deadline: deadline) else {
+                decodes.withLock { $0 += 1 }
+                return DecodeOutcome(decoded: nil, leader: Result { try pipeline.run(input, resolved, deadline: deadline) })
+            }
+            decodes.withLock { $0 += 1 }
+            sources.store(key, decoded)
+            return DecodeOutcome(decoded: decoded, leader: Result { try pipeline.render(resolved, from: decoded, deadline: deadline) })
+        }
+    }
+
+    /// One decode for one transform: the pipeline from the stored source to the encoded image.
+    private func decodeAlone(_ source: TransformSource, _ resolved: ResolvedTransform, object: StoredObject?) async throws -> EncodedImage {
+        let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, object: object,
+                                                            maxBuffered: configuration.maxBufferedSource)
+        defer { if let temporary { unlink(temporary) } }
+        let pipeline = self.pipeline
+        return try await executor.run(timeout: configuration.timeout) { [self] deadline in
+            decodes.withLock { $0 += 1 }
+            return try pipeline.run(input, resolved, deadline: deadline)
+        }
     }
 }
 

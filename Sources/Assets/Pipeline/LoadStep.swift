@@ -11,6 +11,28 @@ enum LoadStep {
 
         /// EXIF orientations 5–8 turn the image a quarter.
         var swapsAxes: Bool { orientation >= 5 }
+
+        /// Loaders other than these decode the whole image whatever access is asked for (GIF, HEIF, SVG, …).
+        var streams: Bool { ["jpegload", "pngload", "webpload", "tiffload"].contains { loader.hasPrefix($0) } }
+
+        /// The decoder's own reduction for a resize to `resize` (stored orientation): JPEG's shrink (1, 2, 4, 8),
+        /// WebP's scale; none for the other loaders.
+        func reduction(for resize: (width: Int, height: Int)) -> (jpegShrink: Int, scale: Double) {
+            if loader.hasPrefix("jpegload") {
+                return (GeometryPlan.jpegShrink(sourceWidth: width, sourceHeight: height, resizeWidth: resize.width, resizeHeight: resize.height), 1)
+            }
+            if loader.hasPrefix("webpload") {
+                return (1, min(1, max(Double(resize.width) / Double(width), Double(resize.height) / Double(height))))
+            }
+            return (1, 1)
+        }
+
+        /// The size the decoder opens at for a resize to `resize`: at least `resize` (libjpeg rounds up).
+        func level(for resize: (width: Int, height: Int)) -> (width: Int, height: Int) {
+            let (shrink, scale) = reduction(for: resize)
+            if scale < 1 { return resize }
+            return ((width + shrink - 1) / shrink, (height + shrink - 1) / shrink)
+        }
     }
 
     static func header(_ bytes: UnsafeRawBufferPointer?, path: String?, maxInputPixels: Int) throws(AssetsError) -> Header {
@@ -28,16 +50,7 @@ enum LoadStep {
     /// Opens for decoding. `resize` is the size wanted after the resize, in the file's stored orientation.
     static func open(_ bytes: UnsafeRawBufferPointer?, path: String?, header: Header,
                      resize: (width: Int, height: Int)?, sequential: Bool) throws(AssetsError) -> VipsImageHandle {
-        var shrink = 1
-        var scale = 1.0
-        if let resize {
-            if header.loader.hasPrefix("jpegload") {
-                shrink = GeometryPlan.jpegShrink(sourceWidth: header.width, sourceHeight: header.height,
-                                                 resizeWidth: resize.width, resizeHeight: resize.height)
-            } else if header.loader.hasPrefix("webpload") {
-                scale = min(1, max(Double(resize.width) / Double(header.width), Double(resize.height) / Double(header.height)))
-            }
-        }
+        let (shrink, scale) = resize.map(header.reduction(for:)) ?? (1, 1)
         if let path { return try VipsImageHandle.open(path: path, jpegShrink: shrink, scale: scale, sequential: sequential) }
         return try VipsImageHandle.open(bytes: bytes!, jpegShrink: shrink, scale: scale, sequential: sequential)
     }

@@ -57,17 +57,22 @@ enum MemoryEstimate {
         }
     }
 
-    /// Decoding the source (whole when `random`, a window of rows otherwise), the resized image when it is
-    /// `copied` to memory (8-bit by then, at most four bands), and encoding `output` pixels.
+    /// Decoding the source (whole when `random`, a window of rows otherwise) and the `output` stage.
     static func bytes(width: Int, height: Int, bands: Int, bandFormat: Int32, random: Bool, copied: Bool = false,
                       output: (width: Int, height: Int), format: ImageFormat, alpha: Bool) -> Int {
         let pixel = max(1, bands) * sampleBytes(bandFormat)
         // A sequential decode keeps a window of rows: measured about 1,550 rows of a 16-bit RGBA PNG shrunk by 4.
         let source = width.multipliedReportingOverflow(by: (random ? height : min(height, 2_048)) * pixel)
+        let encode = Self.output(output, copied: copied, format: format, alpha: alpha)
+        guard !source.overflow, encode != .max, !source.partialValue.addingReportingOverflow(encode).overflow else { return .max }
+        return source.partialValue + encode
+    }
+
+    /// The resized image when it is `copied` to memory (8-bit by then, at most four bands), and encoding `output` pixels.
+    static func output(_ output: (width: Int, height: Int), copied: Bool, format: ImageFormat, alpha: Bool) -> Int {
         // A WebP output is held in memory once more before its encode where libvips needs that (EncodeStep).
         let held = format == .webp && EncodeStep.webpSavesFromMemory ? (alpha ? 4 : 3) : 0
         let encode = output.width.multipliedReportingOverflow(by: output.height * (encoderBytesPerPixel(format, alpha: alpha) + (copied ? 4 : 0) + held))
-        guard !source.overflow, !encode.overflow, !source.partialValue.addingReportingOverflow(encode.partialValue).overflow else { return .max }
-        return source.partialValue + encode.partialValue
+        return encode.overflow ? .max : encode.partialValue
     }
 }

@@ -5,9 +5,13 @@ import Storage
 extension ImageInput {
     /// A stored object as libvips can open it: a local file in place; a remote one read into memory, or into a
     /// temporary file (returned second, for removal) when larger than `maxBuffered` bytes.
-    static func fetch(_ key: String, from driver: any StorageDriver, maxBuffered: Int) async throws -> (ImageInput, temporary: String?) {
+    /// `object` is the key's stat when the caller has it.
+    static func fetch(_ key: String, from driver: any StorageDriver, object: StoredObject? = nil,
+                      maxBuffered: Int) async throws -> (ImageInput, temporary: String?) {
         if let local = driver.localFiles { return (.file(try local.path(for: key)), nil) }
-        guard let object = try await driver.stat(key), let stream = try await driver.read(key, range: nil) else {
+        var object = object
+        if object == nil { object = try await driver.stat(key) }
+        guard let object, let stream = try await driver.read(key, range: nil) else {
             throw AssetsError.unreadable("the original is missing from storage")
         }
         if object.size <= Int64(maxBuffered) {

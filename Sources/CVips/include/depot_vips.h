@@ -76,6 +76,9 @@ int depot_vips_extract_bands(DepotVipsImage *in, DepotVipsImage **out, int first
 /// Grey (with or without alpha) to sRGB.
 int depot_vips_to_colour(DepotVipsImage *in, DepotVipsImage **out);
 int depot_vips_copy_memory(DepotVipsImage *in, DepotVipsImage **out);
+/// A new image over `in`'s pixels (vips_copy): what a transform builds on, and sets its deadline on, without
+/// touching an image other transforms share.
+int depot_vips_view(DepotVipsImage *in, DepotVipsImage **out);
 /// Evaluation of this image (the decode and every step before it) stops with an error once the monotonic
 /// clock passes `deadline_us` (g_get_monotonic_time units).
 void depot_vips_set_deadline(DepotVipsImage *image, int64_t deadline_us);

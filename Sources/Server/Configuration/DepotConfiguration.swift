@@ -141,6 +141,8 @@ public struct DepotConfiguration: Sendable {
         assets.maxQueue = try env.int("ASSETS_TRANSFORM_MAX_QUEUE", default: assets.maxQueue, range: 0...100_000)
         assets.avifEffort = try env.int("ASSETS_AVIF_EFFORT", default: assets.avifEffort, range: 0...9)
         assets.webpEffort = try env.int("ASSETS_WEBP_EFFORT", default: assets.webpEffort, range: 0...6)
+        assets.sourceCacheMaxMemory = try env.bytes("ASSETS_SOURCE_CACHE_MAX_MEMORY", default: assets.sourceCacheMaxMemory)
+        assets.sourceCacheTTL = max(1, try env.duration("ASSETS_SOURCE_CACHE_TTL", default: assets.sourceCacheTTL))
         // Directus clamps the timeout to 1 s … 1 h.
         assets.timeout = min(3600, max(1, try env.duration("ASSETS_TRANSFORM_TIMEOUT", default: assets.timeout)))
         return assets
