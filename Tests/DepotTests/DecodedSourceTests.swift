@@ -21,8 +21,8 @@ import Testing
         let started = Date()
         while engine.transformer.load.current == 0, Date().timeIntervalSince(started) < 10 { try await Task.sleep(for: .milliseconds(5)) }
         let work = Task { try await body() }
-        while !ready(), Date().timeIntervalSince(started) < 20 { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(ready(), "the requests are waiting for the decode")
+        while !ready(), Date().timeIntervalSince(started) < 60 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(ready(), "the requests are waiting for the decode: \(engine.transformer.sources.waiting) after \(Date().timeIntervalSince(started)) s, load \(engine.transformer.load.current)")
         release.signal()
         try await holder.value
         return try await work.value

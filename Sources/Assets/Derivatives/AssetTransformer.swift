@@ -91,7 +91,11 @@ public final class AssetTransformer: Sendable {
             return Derivative(record: record, bytes: nil, origin: .stored, varyAccept: resolved.varyAccept, duration: 0)
         }
         let (made, leader) = try await flights.run("\(source.fileID)/\(hash)") { [self] in
-            try await make(source, resolved, hash: hash)
+            // Made and recorded by a flight that ended after this request looked.
+            if let record = try await index.find(file: source.fileID, hash: hash), record.storage == source.storage {
+                return Derivative(record: record, bytes: nil, origin: .stored, varyAccept: resolved.varyAccept, duration: 0)
+            }
+            return try await make(source, resolved, hash: hash)
         }
         return leader ? made : Derivative(record: made.record, bytes: made.bytes, origin: .shared, varyAccept: made.varyAccept,
                                           duration: made.duration)
@@ -203,6 +207,9 @@ extension AssetTransformer {
             }
             decodes.withLock { $0 += 1 }
             sources.store(key, decoded)
+            logger.debug("decoded a source once for several sizes", metadata: [
+                "file": "\(key.fileID)", "level": "\(decoded.width)x\(decoded.height)", "waiting": "\(sources.demands(key).count)",
+            ])
             return DecodeOutcome(decoded: decoded, leader: Result { try pipeline.render(resolved, from: decoded, deadline: deadline) })
         }
     }

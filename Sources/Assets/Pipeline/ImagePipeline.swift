@@ -43,7 +43,7 @@ struct ImagePipeline {
     /// Whether `decoded` holds enough pixels for `transform` (as many as the transform's own decode would).
     func canRender(_ transform: ResolvedTransform, from decoded: DecodedSource) -> Bool {
         let layout = Layout(transform.options, header: decoded.header)
-        return layout.sequential && decoded.covers(layout.level)
+        return layout.sequential && decoded.covers(level: layout.level, resize: layout.stored)
     }
 
     /// Makes `transform` from a decoded level (see `canRender`): no decode, only resize onwards.

@@ -42,7 +42,7 @@ public final class PermissionsResolver: Sendable {
 
     /// Writes through the API invalidate at once; this bounds how long a change made in the database directly
     /// (or, until the cache bus exists, on another instance) goes unseen.
-    static let accountTTL: Duration = .seconds(2)
+    public static let accountTTL: Duration = .seconds(2)
 
     /// The user's status and role; nil when there is no such user.
     public func account(_ user: String) async throws -> Account? {
