@@ -48,7 +48,7 @@ struct ImagePipeline {
 
     /// Makes `transform` from a decoded level (see `canRender`): no decode, only resize onwards.
     func render(_ transform: ResolvedTransform, from decoded: DecodedSource, deadline: Int64) throws(AssetsError) -> EncodedImage {
-        do {
+        try Self.answering(deadline: deadline) {
             let layout = Layout(transform.options, header: decoded.header)
             guard layout.sequential else {
                 throw AssetsError.unreadable("the transform needs the whole source")
@@ -59,19 +59,13 @@ struct ImagePipeline {
                 let image = try resizeAndTurn(try decoded.view(), layout, header: decoded.header, deadline: deadline)
                 return try finish(image, transform, plan: layout.upright, turned: layout.turned, random: false, deadline: deadline)
             }
-        } catch let error as AssetsError {
-            throw error
-        } catch let failure as VipsFailure {
-            throw Self.map(failure, deadline: deadline)
-        } catch {
-            throw .unreadable("\(error)")
         }
     }
 
     /// Runs `body` on the source as libvips opens it, with libvips's failures answered as AssetsError.
     private func reading<T>(_ input: ImageInput, deadline: Int64,
                             _ body: (UnsafeRawBufferPointer?, String?) throws -> T) throws(AssetsError) -> T {
-        do {
+        try Self.answering(deadline: deadline) {
             switch input {
             case .file(let path):
                 do { return try body(nil, path) } catch let failure as VipsFailure {
@@ -80,10 +74,17 @@ struct ImagePipeline {
                 }
             case .memory(let bytes): return try bytes.withUnsafeBytes { try body($0, nil) }
             }
+        }
+    }
+
+    /// Runs `body`, answering its libvips failures (and anything else) as AssetsError.
+    private static func answering<T>(deadline: Int64, _ body: () throws -> T) throws(AssetsError) -> T {
+        do {
+            return try body()
         } catch let error as AssetsError {
             throw error
         } catch let failure as VipsFailure {
-            throw Self.map(failure, deadline: deadline)
+            throw map(failure, deadline: deadline)
         } catch {
             throw .unreadable("\(error)")
         }
