@@ -51,7 +51,7 @@ extension FilesService {
     /// `directus_files` row (Directus refuses both alike, originals and transforms). Answered from memory when the
     /// same rules asked for the same file since the last write that could change the answer.
     public func asset(_ id: String, accountability: Accountability) async throws -> AssetSource? {
-        guard UUID(uuidString: id) != nil else { return nil }
+        guard id.isUUIDText else { return nil }
         let id = id.lowercased()
         // Answers are shared by callers with the same rules; rules that depend on the time are never kept.
         let rules = accountability.admin || permissions == nil ? "unrestricted" : try await permissions!.fingerprint(for: accountability)

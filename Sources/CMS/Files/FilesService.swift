@@ -112,7 +112,7 @@ public final class FilesService: Sendable {
     /// location stays and the type is the new bytes'.
     public func replace(_ id: String, accountability: Accountability, metadata: [(String, String)], filename: String?,
                         declaredType: String?, body: ByteStream) async throws {
-        guard UUID(uuidString: id) != nil,
+        guard id.isUUIDText,
               let current = try await database.query("SELECT storage, filename_disk, filename_download FROM directus_files WHERE id = ?", [.text(id)]).first,
               let location = current["storage"].string, let key = current["filename_disk"].string else { throw CMSError.forbidden }
         let edit = try FileEdit(id: id, payload: formPayload(metadata.filter { $0.0 != "storage" && $0.0 != "type" }), store: store)
@@ -145,7 +145,7 @@ public final class FilesService: Sendable {
             throw CMSError.invalidPayload("\"filename_disk\" can only be changed for one file at a time")
         }
         // Not a file id: no file, as for an unknown one.
-        guard edits.allSatisfy({ UUID(uuidString: $0.id) != nil }) else { throw CMSError.forbidden }
+        guard edits.allSatisfy({ $0.id.isUUIDText }) else { throw CMSError.forbidden }
         var fields: [String] = []
         for edit in edits { for field in edit.fields where !fields.contains(field) { fields.append(field) } }
         try await guardian.checkReach(accountability, "update", keys: edits.map(\.id), fields: fields)
