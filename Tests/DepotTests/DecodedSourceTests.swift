@@ -6,7 +6,8 @@ import Testing
 
 /// The widths of one source (a page's `srcset`) made from one decode: a decode waits for the transforms asked of
 /// the same source meanwhile and opens at the level the largest needs; the level is kept, within its byte budget,
-/// for the widths asked later; a replaced original is never made from the old one's pixels.
+/// for the widths asked later; a replaced original is never made from the old one's pixels. A lone transform of a
+/// source not transformed lately streams it (nothing kept); the next transform of that source keeps its level.
 @Suite struct DecodedSourceTests {
     typealias Engine = TransformEngineTests.Engine
 
@@ -65,14 +66,20 @@ import Testing
         try await TransformEngineTests.with(kind) { engine in
             let source = try await engine.source(TransformEngineTests.card(2000, 1500), type: "image/jpeg")
             #expect(try await engine.output(source, ["width": "400"]).height == 300)
-            #expect(engine.transformer.decodeCount == 1)
-            #expect(engine.transformer.sources.bytes > 0)
+            #expect(engine.transformer.sources.bytes == 0, "a lone transform streams its source")
+            #expect(try await engine.output(source, ["width": "360"]).height == 270)
+            #expect(engine.transformer.decodeCount == 2)
+            #expect(engine.transformer.sources.bytes > 0, "the second transform of the source keeps its level")
+            #expect(try await engine.output(source, ["width": "320"]).height == 240)
+            #expect(engine.transformer.decodeCount == 2)
 
             // Replaced in storage under the same key, by another instance (nothing here was told): portrait now.
             _ = try await engine.driver.write(source.key, body: TestStorage.stream(ByteBuffer(bytes: TransformEngineTests.card(1500, 2000))))
             let replaced = try await engine.output(source, ["width": "300"])
             #expect((replaced.width, replaced.height) == (300, 400))
-            #expect(engine.transformer.decodeCount == 2)
+            let again = try await engine.output(source, ["width": "280"])
+            #expect((again.width, again.height) == (280, 373))
+            #expect(engine.transformer.decodeCount == 4)
 
             // Removing the file's derivatives forgets its decoded levels too.
             try await engine.transformer.removeDerivatives(fileID: source.fileID) { _ in engine.driver }
@@ -86,20 +93,22 @@ import Testing
         try await TransformEngineTests.with(.local, configure: { $0.sourceCacheMaxMemory = budget }) { engine in
             let first = try await engine.source(TransformEngineTests.card(2000, 1500), type: "image/jpeg")
             let second = try await engine.source(TransformEngineTests.card(2000, 1500), type: "image/jpeg")
-            _ = try await engine.output(first, ["width": "1000"])
-            #expect(engine.transformer.sources.bytes == 2_250_000)
-            _ = try await engine.output(second, ["width": "1000"])
-            #expect(engine.transformer.sources.bytes == 2_250_000, "the first level left for the second")
-            #expect(engine.transformer.decodeCount == 2)
+            for source in [first, second] {
+                _ = try await engine.output(source, ["width": "990"])   // alone: streamed
+                _ = try await engine.output(source, ["width": "1000"])  // again: its level is kept
+                #expect(engine.transformer.sources.bytes == 2_250_000, "one level at a time fits")
+            }
+            #expect(engine.transformer.decodeCount == 4)
             _ = try await engine.output(second, ["width": "900"])
-            #expect(engine.transformer.decodeCount == 2)
+            #expect(engine.transformer.decodeCount == 4)
             _ = try await engine.output(first, ["width": "900"])
-            #expect(engine.transformer.decodeCount == 3, "the first source's level was not kept")
+            #expect(engine.transformer.decodeCount == 5, "the first source's level was not kept")
 
             // A level larger than the whole budget is decoded for its transform and not kept.
             let large = try await engine.source(TransformEngineTests.card(2400, 1800), type: "image/jpeg")
             #expect(try await engine.output(large, ["width": "2000"]).width == 2000)
-            #expect(engine.transformer.decodeCount == 4)
+            #expect(try await engine.output(large, ["width": "1900"]).width == 1900)
+            #expect(engine.transformer.decodeCount == 7)
             #expect(engine.transformer.sources.bytes <= budget)
         }
     }

@@ -155,11 +155,13 @@ public final class AssetTransformer: Sendable {
 }
 
 extension AssetTransformer {
-    /// What a shared decode answers: the level decoded (nil when the transforms can't share one) and the
-    /// transform of the request that started it.
+    /// What a shared decode answers: the level decoded (nil when the transforms can't share one, or when the
+    /// request that started it was alone and streamed its source) and that request's transform.
     struct DecodeOutcome: Sendable {
         let decoded: DecodedSource?
         let leader: Result<EncodedImage, any Error>
+        /// No level was kept only because the leader was alone: the transforms that joined decode one next.
+        let retry: Bool
     }
 
     /// Makes the image from a decoded level of its source when one is kept, or is being decoded for a transform
@@ -184,7 +186,7 @@ extension AssetTransformer {
                 try await decodeShared(source, object: object, key: key, for: resolved)
             }
             if leader { return try outcome.leader.get() }
-            guard let decoded = outcome.decoded else { break }
+            guard let decoded = outcome.decoded else { if outcome.retry { continue } else { break } }
             if pipeline.canRender(resolved, from: decoded) {
                 return try await executor.run(timeout: configuration.timeout) { try pipeline.render(resolved, from: decoded, deadline: $0) }
             }
@@ -201,16 +203,21 @@ extension AssetTransformer {
         let (pipeline, sources) = (self.pipeline, self.sources)
         return try await executor.run(timeout: configuration.timeout) { [self] deadline in
             // Read when the decode starts: the transforms asked for while this one waited for a thread count too.
+            let seen = sources.noteTransform(key)
+            if !seen, sources.demands(key).count <= 1 {
+                decodes.withLock { $0 += 1 }
+                return DecodeOutcome(decoded: nil, leader: Result { try pipeline.run(input, resolved, deadline: deadline) }, retry: true)
+            }
             guard let decoded = try pipeline.decode(input, for: [resolved] + sources.demands(key), maxBytes: sources.maxBytes, deadline: deadline) else {
                 decodes.withLock { $0 += 1 }
-                return DecodeOutcome(decoded: nil, leader: Result { try pipeline.run(input, resolved, deadline: deadline) })
+                return DecodeOutcome(decoded: nil, leader: Result { try pipeline.run(input, resolved, deadline: deadline) }, retry: false)
             }
             decodes.withLock { $0 += 1 }
             sources.store(key, decoded)
-            logger.debug("decoded a source once for several sizes", metadata: [
+            logger.debug("decoded a source to make several sizes from", metadata: [
                 "file": "\(key.fileID)", "level": "\(decoded.width)x\(decoded.height)", "waiting": "\(sources.demands(key).count)",
             ])
-            return DecodeOutcome(decoded: decoded, leader: Result { try pipeline.render(resolved, from: decoded, deadline: deadline) })
+            return DecodeOutcome(decoded: decoded, leader: Result { try pipeline.render(resolved, from: decoded, deadline: deadline) }, retry: false)
         }
     }
 
