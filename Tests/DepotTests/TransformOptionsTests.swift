@@ -27,6 +27,17 @@ import Testing
         #expect(t.operations == [.rotate(90, background: .black), .blur(10), .tint(Colour(r: 255, g: 0, b: 255, alpha: 255))])
     }
 
+    /// Numbers are read as Directus reads them: blanks around them (a `+` in a query string) are ignored, and
+    /// a whole number may be written with a fraction of zero.
+    @Test func numbersMayCarryBlanksAndAZeroFraction() throws {
+        for text in ["300", " 300", "300 ", "\t300", "\u{00A0}300\u{2003}", "300.0", "+300"] {
+            #expect(try parse(["width": text])?.width == 300, "\(text)")
+        }
+        for text in ["3 00", "300px", "3e", "\n300"] {
+            #expect(throws: AssetsError.self, "\(text)") { try parse(["width": text]) }
+        }
+    }
+
     @Test func hashIsStableAndIndependentOfParameterOrderAndSpelling() throws {
         let a = try hash(["width": "400", "height": "300", "format": "jpg"])
         #expect(a == (try hash(["format": "jpeg", "height": "300", "width": "400"])))

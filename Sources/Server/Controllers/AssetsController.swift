@@ -142,7 +142,9 @@ enum AssetHeaders {
     /// `Server-Timing`: whether the derivative came from storage, from this request's transform, or from one it
     /// waited for (identical concurrent requests share a transform).
     static func timing(_ origin: Derivative.Origin, duration: Double) -> String {
-        let ms = String(format: "%.1f", duration * 1000)
+        // Milliseconds with one decimal, without Foundation's `String(format:)` (3 % of a stored derivative's answer).
+        let tenths = Int((max(0, duration) * 10_000).rounded())
+        let ms = "\(tenths / 10).\(tenths % 10)"
         switch origin {
         case .stored: return "derivative;desc=\"stored\""
         case .transformed: return "transform;dur=\(ms)"
