@@ -12,6 +12,9 @@ import Testing
     typealias Engine = TransformEngineTests.Engine
 
     static let srcset = [160, 240, 320, 400]
+    /// What is kept, and what counts as transformed lately, must not age out while a loaded machine runs the
+    /// parallel suite (steps of these tests were seen 30 s apart there): expiry is not what they test.
+    static let ttl = 3600.0
 
     /// Holds the only transform thread until `body` has queued its work, so that what is asked together is
     /// waiting together when the thread is free (no race with a clock).
@@ -31,7 +34,7 @@ import Testing
 
     @Test(arguments: StorageKind.allCases)
     func srcsetWidthsOfOneSourceShareOneDecode(kind: StorageKind) async throws {
-        try await TransformEngineTests.with(kind, configure: { $0.maxConcurrent = 1 }) { engine in
+        try await TransformEngineTests.with(kind, configure: { $0.maxConcurrent = 1; $0.sourceCacheTTL = Self.ttl }) { engine in
             // Stored on its side (EXIF 6): 3000×2000 stored, 2000×3000 upright.
             let source = try await engine.source(TransformEngineTests.card(3000, 2000, orientation: 6), type: "image/jpeg")
             let widths = try await Self.holdingTheExecutor(engine, until: { engine.transformer.sources.waiting == Self.srcset.count }) {
@@ -63,7 +66,7 @@ import Testing
 
     @Test(arguments: StorageKind.allCases)
     func aReplacedOriginalIsNeverMadeFromTheOldDecode(kind: StorageKind) async throws {
-        try await TransformEngineTests.with(kind) { engine in
+        try await TransformEngineTests.with(kind, configure: { $0.sourceCacheTTL = Self.ttl }) { engine in
             let source = try await engine.source(TransformEngineTests.card(2000, 1500), type: "image/jpeg")
             #expect(try await engine.output(source, ["width": "400"]).height == 300)
             #expect(engine.transformer.sources.bytes == 0, "a lone transform streams its source")
@@ -90,7 +93,7 @@ import Testing
     @Test func decodedSourcesStayWithinTheirByteBudget() async throws {
         // A 2000×1500 JPEG to 1000 px opens at 1/2: 1000×750×3 = 2.25 MB; two do not fit in 3 MB.
         let budget = 3_000_000
-        try await TransformEngineTests.with(.local, configure: { $0.sourceCacheMaxMemory = budget }) { engine in
+        try await TransformEngineTests.with(.local, configure: { $0.sourceCacheMaxMemory = budget; $0.sourceCacheTTL = Self.ttl }) { engine in
             let first = try await engine.source(TransformEngineTests.card(2000, 1500), type: "image/jpeg")
             let second = try await engine.source(TransformEngineTests.card(2000, 1500), type: "image/jpeg")
             for source in [first, second] {
