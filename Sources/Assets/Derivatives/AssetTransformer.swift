@@ -202,17 +202,15 @@ extension AssetTransformer {
         defer { if let temporary { unlink(temporary) } }
         let (pipeline, sources) = (self.pipeline, self.sources)
         return try await executor.run(timeout: configuration.timeout) { [self] deadline in
+            decodes.withLock { $0 += 1 }
             // Read when the decode starts: the transforms asked for while this one waited for a thread count too.
             let seen = sources.noteTransform(key)
             if !seen, sources.demands(key).count <= 1 {
-                decodes.withLock { $0 += 1 }
                 return DecodeOutcome(decoded: nil, leader: Result { try pipeline.run(input, resolved, deadline: deadline) }, retry: true)
             }
             guard let decoded = try pipeline.decode(input, for: [resolved] + sources.demands(key), maxBytes: sources.maxBytes, deadline: deadline) else {
-                decodes.withLock { $0 += 1 }
                 return DecodeOutcome(decoded: nil, leader: Result { try pipeline.run(input, resolved, deadline: deadline) }, retry: false)
             }
-            decodes.withLock { $0 += 1 }
             sources.store(key, decoded)
             logger.debug("decoded a source to make several sizes from", metadata: [
                 "file": "\(key.fileID)", "level": "\(decoded.width)x\(decoded.height)", "waiting": "\(sources.demands(key).count)",

@@ -74,8 +74,7 @@ final class DecodedSources: Sendable {
             while state.bytes > maxBytes, let oldest = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
                 Self.drop(oldest, from: &state)
             }
-            defer { state.sweeping = true }
-            return !state.sweeping
+            return Self.armSweep(&state)
         }
         if sweep { scheduleSweep() }
     }
@@ -90,8 +89,7 @@ final class DecodedSources: Sendable {
             // Bounded: past this many sources within a lifetime, forgetting them costs only a decode each.
             if state.transformed.count >= 10_000 { state.transformed.removeAll() }
             state.transformed[key] = now
-            defer { state.sweeping = true }
-            return (seen, !state.sweeping)
+            return (seen, Self.armSweep(&state))
         }
         if sweep { scheduleSweep() }
         return seen
@@ -136,6 +134,12 @@ final class DecodedSources: Sendable {
 
     private static func drop(_ key: Key, from state: inout State) {
         if let gone = state.entries.removeValue(forKey: key) { state.bytes -= gone.source.bytes }
+    }
+
+    /// True when no sweep is scheduled yet (the caller schedules it, outside the lock).
+    private static func armSweep(_ state: inout State) -> Bool {
+        defer { state.sweeping = true }
+        return !state.sweeping
     }
 
     /// Drops entries past their lifetime until none is left, so that an idle server gives the memory back.
