@@ -174,12 +174,9 @@ extension AssetTransformer {
             return try await decodeAlone(source, resolved, object: nil)
         }
         let key = DecodedSources.Key(fileID: source.fileID, storage: source.storage, key: source.key, etag: object.etag)
-        let pipeline = self.pipeline
         // A transform that needs more pixels than the level decoded meanwhile waits for the next decode.
         for _ in 0..<3 {
-            if let decoded = sources.lookup(key), pipeline.canRender(resolved, from: decoded) {
-                return try await executor.run(timeout: configuration.timeout) { try pipeline.render(resolved, from: decoded, deadline: $0) }
-            }
+            if let decoded = sources.lookup(key), pipeline.canRender(resolved, from: decoded) { return try await render(resolved, from: decoded) }
             let demand = sources.demand(key, resolved)
             defer { sources.withdraw(key, demand) }
             let (outcome, leader) = try await decodeFlights.run("\(key.fileID)/\(key.etag)") { [self] in
@@ -187,33 +184,47 @@ extension AssetTransformer {
             }
             if leader { return try outcome.leader.get() }
             guard let decoded = outcome.decoded else { if outcome.retry { continue } else { break } }
-            if pipeline.canRender(resolved, from: decoded) {
-                return try await executor.run(timeout: configuration.timeout) { try pipeline.render(resolved, from: decoded, deadline: $0) }
-            }
+            if pipeline.canRender(resolved, from: decoded) { return try await render(resolved, from: decoded) }
         }
         return try await decodeAlone(source, resolved, object: object)
+    }
+
+    /// `resolved` made from a level decoded already, on a transform thread.
+    private func render(_ resolved: ResolvedTransform, from decoded: DecodedSource) async throws -> EncodedImage {
+        let pipeline = self.pipeline
+        return try await executor.run(timeout: configuration.timeout) { try pipeline.render(resolved, from: decoded, deadline: $0) }
+    }
+
+    /// Runs `body` on a transform thread with the stored source as libvips opens it (a temporary copy of a large
+    /// remote one is removed afterwards).
+    private func withSource<T: Sendable>(_ source: TransformSource, object: StoredObject?,
+                                         _ body: @escaping @Sendable (ImageInput, _ deadline: Int64) throws -> T) async throws -> T {
+        let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, object: object,
+                                                            maxBuffered: configuration.maxBufferedSource)
+        defer { if let temporary { unlink(temporary) } }
+        return try await executor.run(timeout: configuration.timeout) { [self] deadline in
+            decodes.withLock { $0 += 1 }
+            return try body(input, deadline)
+        }
     }
 
     /// Decodes the source at the level the transforms waiting for it need, keeps it, and makes `resolved` from it.
     private func decodeShared(_ source: TransformSource, object: StoredObject, key: DecodedSources.Key,
                               for resolved: ResolvedTransform) async throws -> DecodeOutcome {
-        let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, object: object,
-                                                            maxBuffered: configuration.maxBufferedSource)
-        defer { if let temporary { unlink(temporary) } }
-        let (pipeline, sources) = (self.pipeline, self.sources)
-        return try await executor.run(timeout: configuration.timeout) { [self] deadline in
-            decodes.withLock { $0 += 1 }
+        let (pipeline, sources, logger) = (self.pipeline, self.sources, self.logger)
+        return try await withSource(source, object: object) { input, deadline in
             // Read when the decode starts: the transforms asked for while this one waited for a thread count too.
             let seen = sources.noteTransform(key)
-            if !seen, sources.demands(key).count <= 1 {
+            let waiting = sources.demands(key)
+            if !seen, waiting.count <= 1 {
                 return DecodeOutcome(decoded: nil, leader: Result { try pipeline.run(input, resolved, deadline: deadline) }, retry: true)
             }
-            guard let decoded = try pipeline.decode(input, for: [resolved] + sources.demands(key), maxBytes: sources.maxBytes, deadline: deadline) else {
+            guard let decoded = try pipeline.decode(input, for: [resolved] + waiting, maxBytes: sources.maxBytes, deadline: deadline) else {
                 return DecodeOutcome(decoded: nil, leader: Result { try pipeline.run(input, resolved, deadline: deadline) }, retry: false)
             }
             sources.store(key, decoded)
             logger.debug("decoded a source to make several sizes from", metadata: [
-                "file": "\(key.fileID)", "level": "\(decoded.width)x\(decoded.height)", "waiting": "\(sources.demands(key).count)",
+                "file": "\(key.fileID)", "level": "\(decoded.width)x\(decoded.height)", "waiting": "\(waiting.count)",
             ])
             return DecodeOutcome(decoded: decoded, leader: Result { try pipeline.render(resolved, from: decoded, deadline: deadline) }, retry: false)
         }
@@ -221,14 +232,8 @@ extension AssetTransformer {
 
     /// One decode for one transform: the pipeline from the stored source to the encoded image.
     private func decodeAlone(_ source: TransformSource, _ resolved: ResolvedTransform, object: StoredObject?) async throws -> EncodedImage {
-        let (input, temporary) = try await ImageInput.fetch(source.key, from: source.driver, object: object,
-                                                            maxBuffered: configuration.maxBufferedSource)
-        defer { if let temporary { unlink(temporary) } }
         let pipeline = self.pipeline
-        return try await executor.run(timeout: configuration.timeout) { [self] deadline in
-            decodes.withLock { $0 += 1 }
-            return try pipeline.run(input, resolved, deadline: deadline)
-        }
+        return try await withSource(source, object: object) { input, deadline in try pipeline.run(input, resolved, deadline: deadline) }
     }
 }
 

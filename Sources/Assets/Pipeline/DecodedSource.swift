@@ -23,10 +23,10 @@ final class DecodedSource: @unchecked Sendable {
         bytes = width * height * max(1, Int(h.bands)) * MemoryEstimate.sampleBytes(h.band_format)
     }
 
-    /// Whether this level holds at least the pixels the decoder would open at for a transform (`level`, within
-    /// the decoder's rounding: a 3391 px side shrunk by 2 opens at 1695), and no fewer than it is resized to.
+    /// Whether this level holds at least the pixels the decoder would open at for a transform (`level`), and no
+    /// fewer than it is resized to.
     func covers(level: (width: Int, height: Int), resize: (width: Int, height: Int)) -> Bool {
-        width >= max(resize.width, level.width - 1) && height >= max(resize.height, level.height - 1)
+        width >= max(resize.width, level.width) && height >= max(resize.height, level.height)
     }
 
     /// A new image over the shared pixels, for one transform to build on.

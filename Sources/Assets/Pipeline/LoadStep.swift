@@ -27,11 +27,12 @@ enum LoadStep {
             return (1, 1)
         }
 
-        /// The size the decoder opens at for a resize to `resize`: at least `resize` (libjpeg rounds up).
+        /// The size the decoder opens at for a resize to `resize`, or a lower bound of it. libvips rounds a JPEG's
+        /// shrunk sides down: 6028×3391 opens at 3014×1695 for 1/2 and 753×423 for 1/8.
         func level(for resize: (width: Int, height: Int)) -> (width: Int, height: Int) {
             let (shrink, scale) = reduction(for: resize)
             if scale < 1 { return resize }
-            return ((width + shrink - 1) / shrink, (height + shrink - 1) / shrink)
+            return (max(1, width / shrink), max(1, height / shrink))
         }
     }
 
